@@ -1,0 +1,16 @@
+# Shared settings of the toolchain scripts; sourced, not run.
+# Every location can be moved with an environment variable; the defaults suit a CI machine.
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# Third-party sources this offline setup needs (rules_oci, regclient); never modified in place.
+OFFLINE=${DISTROLESS_OFFLINE:-$REPO/../shared/offline}
+# Cache kept between runs on one machine, outside any clone.
+CACHE=${DISTROLESS_CACHE:-/var/cache/distroless-bazel}
+ROOT=$CACHE/root            # the Debian forky root holding Bazel 7.7.1 and the tools
+STATE=$CACHE/state          # Bazel output and repository caches; survives a root rebuild
+DEBCACHE=$CACHE/debs        # .debs of the root, reused when it is rebuilt
+MIRROR=${DISTROLESS_TOOLCHAIN_MIRROR:-http://deb.debian.org/debian}
+SUITE=forky
+RULES_OCI_VERSION=2.2.7
+REGCLIENT_VERSION=0.8.0
+BUILDIFIER_VERSION=8.2.1
+BUILDIFIER_INTEGRITY=sha512-eZ/Aq+2r4PcJa6LbPCT6ffgIJfTU/gYilqIzoX2OLM4nNkbQC6tTMPZNn7aHHjhGPxbNLv41zm4Xqt1olCLgXw==
