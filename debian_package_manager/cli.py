@@ -1,0 +1,216 @@
+"""The command line: parse arguments, run one pipeline step, report errors once.
+
+python3 -m debian_package_manager lock     config -> locks/<release>.lock.json
+python3 -m debian_package_manager update   re-lock against the archives now; print the diff
+python3 -m debian_package_manager check    every lock matches the config (offline)
+python3 -m debian_package_manager why PKG  the dependency path that pulled PKG in
+python3 -m debian_package_manager diff OLD NEW
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from debian_package_manager import __version__
+from debian_package_manager.cache import HashCache, default_cache_dir
+from debian_package_manager.config import Config, load_config
+from debian_package_manager.errors import DpmError
+from debian_package_manager.fetch import Downloader
+from debian_package_manager.locker import LockOptions, lock_release
+from debian_package_manager.lockfile import (
+    check_lock,
+    lock_path,
+    read_lock,
+    serialize,
+    write_atomic,
+)
+from debian_package_manager.progress import Progress
+from debian_package_manager.report import diff_locks, explain
+
+DEFAULT_CONFIG = "debian_packages.yaml"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config", default=DEFAULT_CONFIG, help="the YAML config (default: %(default)s)"
+    )
+    common.add_argument(
+        "--locks-dir", help="where the locks live (default: locks/ beside the config)"
+    )
+    common.add_argument(
+        "--release",
+        action="append",
+        dest="releases",
+        metavar="RELEASE",
+        help="only this release (repeatable; default: all in the config)",
+    )
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+
+    network = argparse.ArgumentParser(add_help=False)
+    network.add_argument(
+        "--cache-dir",
+        type=Path,
+        help="download cache (default: $DISTROLESS_DPM_CACHE or ~/.cache/distroless-debian)",
+    )
+    network.add_argument(
+        "-j", "--jobs", type=int, default=4, help="parallel downloads (default: %(default)s)"
+    )
+    network.add_argument(
+        "--retries", type=int, default=4, help="retries of transient failures (default: 4)"
+    )
+    network.add_argument(
+        "--retry-delay",
+        type=float,
+        default=1.0,
+        help="first backoff delay in seconds, doubled per retry (default: %(default)s)",
+    )
+    network.add_argument(
+        "--allow-expired",
+        action="store_true",
+        help="accept Release files past Valid-Until (loudly; recorded in the lock)",
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="python3 -m debian_package_manager",
+        description="Lock Debian package sets for the distroless images.",
+    )
+    parser.add_argument("--version", action="version", version=__version__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser(
+        "lock", parents=[common, network], help="resolve the config and write the locks"
+    )
+    commands.add_parser(
+        "update",
+        parents=[common, network],
+        help="re-lock against the newest archive state and print what changed",
+    )
+    commands.add_parser(
+        "check", parents=[common], help="fail when a lock does not match the config"
+    )
+    why = commands.add_parser("why", parents=[common], help="why a package is in the locks")
+    why.add_argument("package")
+    why.add_argument("--set", dest="set_name", help="only this set")
+    why.add_argument("--arch", help="only this architecture (distroless name, e.g. arm)")
+    diff = commands.add_parser("diff", help="compare two lock files")
+    diff.add_argument("old", type=Path)
+    diff.add_argument("new", type=Path)
+    diff.add_argument(
+        "--exit-code", action="store_true", help="exit 1 when the locks differ (like git diff)"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    progress = Progress(quiet=getattr(args, "quiet", False))
+    try:
+        return COMMANDS[args.command](args, progress)
+    except DpmError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("interrupted; no lock was written", file=sys.stderr)
+        return 130
+
+
+def _selected(config: Config, args: argparse.Namespace) -> list[str]:
+    names = args.releases or list(config.releases)
+    for name in names:
+        config.release(name)  # raises with close matches when unknown
+    return names
+
+
+def _locks_dir(config: Config, args: argparse.Namespace) -> Path:
+    return Path(args.locks_dir) if args.locks_dir else config.path.parent / "locks"
+
+
+def _lock_all(args: argparse.Namespace, progress: Progress) -> tuple[Config, dict[str, bytes]]:
+    """Lock every selected release; returns the serialized documents (nothing written)."""
+    config = load_config(args.config)
+    names = _selected(config, args)
+    cache = HashCache(args.cache_dir or default_cache_dir())
+    downloader = Downloader(
+        cache, progress, retries=args.retries, retry_delay=args.retry_delay, jobs=args.jobs
+    )
+    options = LockOptions(allow_expired=args.allow_expired)
+    if args.allow_expired:
+        progress.warn("--allow-expired: Release files past Valid-Until will be accepted")
+    documents = {}
+    for name in names:
+        started = time.monotonic()
+        document = lock_release(
+            config.release(name), downloader, options, progress.step, progress.warn
+        )
+        documents[name] = serialize(document)
+        progress.step(f"{name}: locked in {time.monotonic() - started:.1f}s")
+    return config, documents
+
+
+def cmd_lock(args: argparse.Namespace, progress: Progress) -> int:
+    config, documents = _lock_all(args, progress)
+    # Written only once every release locked: a failure leaves all old locks in place.
+    for name, data in documents.items():
+        path = lock_path(_locks_dir(config, args), name)
+        write_atomic(path, data)
+        progress.step(f"wrote {path}")
+    return 0
+
+
+def cmd_update(args: argparse.Namespace, progress: Progress) -> int:
+    config, documents = _lock_all(args, progress)
+    import json
+
+    changed = False
+    for name, data in documents.items():
+        path = lock_path(_locks_dir(config, args), name)
+        old = json.loads(path.read_text()) if path.exists() else {"release": name}
+        lines = diff_locks(old, json.loads(data))
+        if lines:
+            changed = True
+            print("\n".join(lines))
+        write_atomic(path, data)
+    if not changed:
+        print("no changes")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, progress: Progress) -> int:
+    config = load_config(args.config)
+    for name in _selected(config, args):
+        path = lock_path(_locks_dir(config, args), name)
+        check_lock(read_lock(path), config.release(name).config_sha256, path)
+        progress.step(f"{path}: up to date")
+    return 0
+
+
+def cmd_why(args: argparse.Namespace, progress: Progress) -> int:
+    config = load_config(args.config)
+    names = _selected(config, args)
+    documents = [read_lock(lock_path(_locks_dir(config, args), name)) for name in names]
+    reasons = {
+        (release, spec.name): spec.exclude
+        for release in names
+        for spec in config.release(release).sets
+    }
+    for line in explain(documents, args.package, reasons, args.set_name, args.arch):
+        print(line)
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace, progress: Progress) -> int:
+    lines = diff_locks(read_lock(args.old), read_lock(args.new))
+    print("\n".join(lines) if lines else "no changes")
+    return 1 if lines and args.exit_code else 0
+
+
+COMMANDS = {
+    "lock": cmd_lock,
+    "update": cmd_update,
+    "check": cmd_check,
+    "why": cmd_why,
+    "diff": cmd_diff,
+}

