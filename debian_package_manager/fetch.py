@@ -142,7 +142,11 @@ class Downloader:
                     )
                 sink(block)
                 self.progress.download_progress(url, done, total)
-        except (requests.ConnectionError, requests.Timeout) as error:
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+        ) as error:
             raise _Transient(
                 f"truncated download of {url}: connection lost after {done} bytes "
                 f"({_reason(error)})"

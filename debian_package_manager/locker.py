@@ -118,11 +118,12 @@ def by_hash_url(state: ArchiveState, index: IndexFile) -> str:
 def lock_release(
     release: ReleaseSpec,
     downloader: Downloader,
-    options: LockOptions = LockOptions(),
+    options: LockOptions | None = None,
     step: Callable[[str], None] = lambda message: None,
     warn: Callable[[str], None] = lambda message: None,
 ) -> dict[str, Any]:
     """The complete lock document of one release."""
+    options = options or LockOptions()
     step(f"{release.name} ({release.codename}): verifying {len(release.archives)} archives")
     with ThreadPoolExecutor(max_workers=max(1, downloader.jobs)) as pool:
         states = list(

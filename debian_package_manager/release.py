@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from debian import deb822
+
 from debian_package_manager.errors import VerificationError
 
 # Preferred first; every one is checked against the signed hash, whichever is used.

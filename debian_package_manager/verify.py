@@ -86,10 +86,12 @@ def _parse_status(status: str) -> tuple[set[str], list[tuple[str, str]], set[str
 
 
 def _first_problem(status: str, stderr: str) -> str:
-    for line in status.splitlines():
-        for keyword in ("NO_PUBKEY", "EXPKEYSIG", "REVKEYSIG", "ERRSIG", "NODATA"):
-            if f" {keyword} " in f"{line} ":
-                return line.replace("[GNUPG:] ", "")
+    """The most telling status line, e.g. 'NO_PUBKEY <key id>' (signed by an unknown key)."""
+    for keyword in ("NO_PUBKEY", "EXPKEYSIG", "REVKEYSIG", "NODATA", "ERRSIG"):
+        for line in status.splitlines():
+            fields = line.split()
+            if len(fields) >= 2 and fields[1] == keyword:
+                return " ".join(fields[1:3])
     lines = [line for line in stderr.splitlines() if line.strip()]
     return lines[-1] if lines else "no signature found"
 

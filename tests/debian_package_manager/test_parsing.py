@@ -1,0 +1,180 @@
+"""The streaming Packages parser (checked against python-debian), relations, versions,
+Release files."""
+
+from __future__ import annotations
+
+import io
+import lzma
+
+import pytest
+from debian import deb822
+from debian.debian_support import version_compare
+
+from debian_package_manager import packages_index
+from debian_package_manager.errors import VerificationError
+from debian_package_manager.packages_index import load_index, packages_from_text, parse_packages
+from debian_package_manager.relations import Relation, newest, parse_relations, version_satisfies
+from debian_package_manager.release import find_index, parse_release
+
+INDEX = """\
+Package: libfoo1
+Source: foo (1.2-3)
+Version: 1.2-3+b1
+Installed-Size: 10
+Maintainer: Jörg Ünïcode <j@example.org>
+Architecture: amd64
+Multi-Arch: same
+Depends: libc6 (>= 2.34),
+ libbar (>> 1:2.0~rc1) | libbaz
+Pre-Depends: dpkg (>= 1.15)
+Provides: libfoo (= 1.2), libfoo-abi-1
+Description: a library
+ with a long
+ .
+ description
+Tag: role::shared-lib,
+ devel::library
+Section: libs
+Priority: optional
+Essential: no
+Filename: pool/main/f/foo/libfoo1_1.2-3+b1_amd64.deb
+Size: 1234
+SHA256: ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789
+
+Package: foo-data
+Version: 1.2-3
+Architecture: all
+Description: data
+Filename: pool/main/f/foo/foo-data_1.2-3_all.deb
+Size: 99
+SHA256: 1111111111111111111111111111111111111111111111111111111111111111
+Important: yes
+Essential: yes
+"""
+
+
+def test_fields():
+    first, second = packages_from_text(INDEX, "bookworm")
+    assert first.name == "libfoo1" and first.version == "1.2-3+b1"
+    assert (first.source, first.source_version) == ("foo", "1.2-3")
+    assert first.depends == "libc6 (>= 2.34), libbar (>> 1:2.0~rc1) | libbaz"
+    assert first.pre_depends == "dpkg (>= 1.15)"
+    assert first.provides == "libfoo (= 1.2), libfoo-abi-1"
+    assert first.multi_arch == "same" and not first.essential and not first.important
+    assert first.size == 1234 and first.sha256 == "abcdef0123456789" * 4
+    assert first.suite == "bookworm"
+    assert (second.source, second.source_version) == ("foo-data", "1.2-3")
+    assert second.essential and second.important and second.priority == "optional"
+    assert second.multi_arch == "no"
+
+
+@pytest.mark.parametrize("block_size", [7, 64, 1000, 1 << 20])
+def test_blocks_cut_anywhere(block_size, monkeypatch):
+    text = (INDEX + "\n") * 20
+    reference = packages_from_text(text)
+    with io.BytesIO(text.encode()) as stream:
+        chunks = list(packages_index._iter_blocks(stream, block_size))
+    parsed = [
+        p
+        for chunk in chunks
+        for raw in packages_index._records(chunk)
+        for p in [packages_index._package(raw, "test")]
+    ]
+    assert parsed == reference and len(parsed) == 40
+
+
+def test_matches_python_debian_on_the_same_index(tmp_path):
+    text = (INDEX + "\n") * 3
+    ours = packages_from_text(text)
+    theirs = list(deb822.Packages.iter_paragraphs(io.StringIO(text), use_apt_pkg=False))
+    assert len(ours) == len(theirs)
+    for mine, paragraph in zip(ours, theirs, strict=True):
+        assert mine.name == paragraph["Package"]
+        assert mine.version == paragraph["Version"]
+        assert mine.sha256 == paragraph["SHA256"].lower()
+        assert mine.depends == " ".join(paragraph.get("Depends", "").split())
+        assert mine.filename == paragraph["Filename"]
+
+
+def test_compressed_and_broken_indexes(tmp_path):
+    path = tmp_path / "Packages.xz"
+    path.write_bytes(lzma.compress(INDEX.encode()))
+    assert [p.name for p in load_index(path, "s")] == ["libfoo1", "foo-data"]
+    path.write_bytes(lzma.compress(INDEX.encode())[:50])
+    with pytest.raises(VerificationError, match="cannot read the s index"):
+        load_index(path, "s")
+    with pytest.raises(VerificationError, match="lacks filename, size, sha256"):
+        list(parse_packages(io.BytesIO(b"Package: x\nVersion: 1\nArchitecture: all\n"), "s"))
+
+
+def test_parse_relations():
+    groups = parse_relations(
+        "libc6 (>= 2.34), libbar (>> 1:2.0~rc1) | libbaz, python3:any, a (<< 2)"
+    )
+    assert groups == (
+        (Relation("libc6", None, ">=", "2.34"),),
+        (Relation("libbar", None, ">>", "1:2.0~rc1"), Relation("libbaz")),
+        (Relation("python3", "any"),),
+        (Relation("a", None, "<<", "2"),),
+    )
+    assert parse_relations("old (< 1), older (> 2)")[0][0].op == "<="
+    assert parse_relations("x [amd64] <!nocheck>") == ((Relation("x"),),)
+    assert str(groups[1][0]) == "libbar (>> 1:2.0~rc1)"
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("1.0", "1.0"),
+        ("1.0~rc1", "1.0"),
+        ("1:1.0", "2.0"),
+        ("2.36-9+deb12u4", "2.36-9+deb12u10"),
+        ("1.0-1", "1.0-1+b1"),
+        ("1.2.3a", "1.2.3"),
+        ("0:1.0", "1.0"),
+        ("1.0+dfsg-1~deb12u1", "1.0+dfsg-1"),
+    ],
+)
+def test_version_constraints_follow_dpkg_order(a, b):
+    order = version_compare(a, b)
+    assert version_satisfies(a, "=", b) == (order == 0)
+    assert version_satisfies(a, "<<", b) == (order < 0)
+    assert version_satisfies(a, ">>", b) == (order > 0)
+    assert version_satisfies(a, ">=", b) == (order >= 0)
+    assert version_satisfies(a, "<=", b) == (order <= 0)
+    assert version_satisfies(a, None, None)
+
+
+def test_newest():
+    assert newest(["1.0", "1:0.5", "2.0~rc1", "1.9"]) == "1:0.5"
+
+
+RELEASE = """\
+Origin: Debian
+Suite: oldstable-security
+Codename: bookworm-security
+Date: Sat, 28 Nov 2026 02:53:00 UTC
+Valid-Until: Sat, 05 Dec 2026 02:53:00 UTC
+Acquire-By-Hash: yes
+Architectures: amd64 arm64
+Components: updates/main updates/contrib
+SHA256:
+ aa 100 main/binary-amd64/Packages
+ bb 20 main/binary-amd64/Packages.xz
+ cc 30 main/binary-arm64/Packages.gz
+"""
+
+
+def test_release_file():
+    info = parse_release(RELEASE.encode(), "u")
+    assert info.codename == "bookworm-security" and info.acquire_by_hash
+    assert info.valid_until_utc.day == 5 and info.date_utc.tzinfo is not None
+    assert info.arch_all_in_arch_indexes  # no "all" in Architectures
+    assert find_index(info, "main", "amd64", "u").path == "main/binary-amd64/Packages.xz"
+    assert find_index(info, "main", "arm64", "u").sha256 == "cc"
+    with pytest.raises(VerificationError, match="no component 'non-free'"):
+        find_index(info, "non-free", "amd64", "u")
+    with pytest.raises(VerificationError, match="lists no Packages index"):
+        find_index(info, "main", "s390x", "u")
+    with pytest.raises(VerificationError, match="no SHA256 field"):
+        parse_release(b"Origin: x\nDate: Sat, 28 Nov 2026 02:53:00 UTC\n", "u")
