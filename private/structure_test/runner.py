@@ -1,0 +1,258 @@
+"""Structure tests for OCI images and indexes, without a Docker engine.
+
+    python3 runner.py --image LAYOUT --config tests.yaml [--config ...] [--arch amd64 ...]
+                      [--copy ARCH SRC DEST ...] [--invariants default|debug] [--name LABEL]
+                      [--timeout SECONDS] [--keep]
+
+For each selected platform of the layout: unpack the image with umoci, optionally check the
+security invariants (invariants.py), copy the test's own files in, then run every check of every
+container-structure-test file (checks.py), commands under runc (container.py). Prints one
+PASS/FAIL line per check, with the image, platform, command and expected vs actual for a
+failure; exits 1 if a check failed, 2 if the tests could not run at all.
+
+Platforms: every --arch must be in an index ("all": every platform); the architectures in
+$DISTROLESS_TEST_ARCHES (space or comma separated, or "all") are tested too where the index has
+them. A layout of a single image is tested whatever its architecture.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import checks
+import container
+import cst_config
+import invariants
+import oci
+
+ENV_ARCHES = "DISTROLESS_TEST_ARCHES"
+_IN_NAMESPACE = "STRUCTURE_TEST_MOUNT_NAMESPACE"
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A file the tests need, put into the image before they run (all platforms: arch "any")."""
+
+    arch: str
+    src: Path
+    dest: str
+
+
+@dataclass(frozen=True)
+class Options:
+    image: Path
+    name: str
+    configs: list[Path]
+    arches: list[str]
+    env_arches: list[str]
+    copies: list[Copy]
+    invariants: str
+    timeout: int
+    keep: bool
+
+
+@dataclass(frozen=True)
+class Reported:
+    platform: str
+    config: str
+    result: checks.CheckResult
+
+
+def parse_args(argv: list[str]) -> Options:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--image", required=True, type=Path, help="OCI layout directory")
+    parser.add_argument("--name", help="how to name the image in the report")
+    parser.add_argument("--config", action="append", default=[], type=Path)
+    parser.add_argument("--arch", action="append", default=[], help='platform or "all"')
+    parser.add_argument(
+        "--copy",
+        action="append",
+        nargs=3,
+        default=[],
+        metavar=("ARCH", "SRC", "DEST"),
+        help='put SRC at DEST in the image before the tests, for ARCH ("any": every platform)',
+    )
+    parser.add_argument("--invariants", choices=("none", "default", "debug"), default="none")
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=container.TIMEOUT_SECONDS,
+        help="seconds each command may take (default %(default)s)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the unpacked images")
+    args = parser.parse_args(argv)
+    if not args.config and args.invariants == "none":
+        parser.error("nothing to test: give --config files and/or --invariants")
+    env_arches = os.environ.get(ENV_ARCHES, "").replace(",", " ").split()
+    return Options(
+        image=args.image,
+        name=args.name or str(args.image),
+        configs=args.config,
+        arches=args.arch or ["amd64"],
+        env_arches=env_arches,
+        copies=[Copy(arch, Path(src), dest) for arch, src, dest in args.copy],
+        invariants=args.invariants,
+        timeout=args.timeout,
+        keep=args.keep,
+    )
+
+
+def in_private_mount_namespace(argv: list[str]) -> None:
+    """Re-execute under `unshare --mount` once, so the overlay mounts of the command tests are
+    private to this process and vanish with it, whatever happens."""
+    if os.environ.get(_IN_NAMESPACE) != "1":
+        os.environ[_IN_NAMESPACE] = "1"
+        os.execvp(
+            "unshare",
+            ["unshare", "--mount", "--propagation", "private", sys.executable, __file__, *argv],
+        )
+
+
+def put_files(rootfs: Path, copies: list[Copy], platform: oci.Platform) -> None:
+    for item in copies:
+        if item.arch != "any" and not platform.matches(item.arch):
+            continue
+        dest = container_path(rootfs, item.dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(item.src, dest)
+        os.chmod(dest, 0o755 if os.access(item.src, os.X_OK) else 0o644)
+
+
+def container_path(rootfs: Path, path: str) -> Path:
+    if not path.startswith("/") or ".." in path.split("/"):
+        raise oci.ImageError(f"--copy destination must be an absolute path, got {path!r}")
+    return rootfs / path.lstrip("/")
+
+
+def test_platform(
+    image: oci.PlatformImage,
+    options: Options,
+    configs: list[cst_config.StructureTestFile],
+    work: Path,
+) -> list[Reported]:
+    bundle = oci.unpack(image, work)
+    target = checks.Target(
+        name=options.name,
+        platform=image.platform,
+        digest=image.digest,
+        config=image.config,
+        rootfs=bundle.rootfs,
+    )
+    platform = str(image.platform)
+    reported: list[Reported] = []
+
+    def report(config: str, result: checks.CheckResult) -> None:
+        reported.append(Reported(platform, config, result))
+        print_result(reported[-1], target)
+
+    if options.invariants != "none":
+        for result in invariants.check_invariants(target, debug=options.invariants == "debug"):
+            report("invariants", result)
+    put_files(bundle.rootfs, options.copies, image.platform)
+    runner = container.Runner(bundle.rootfs, bundle.runtime_config, work, options.timeout)
+    for config in configs:
+        user = config.run_options.user
+        global_env = config.global_env_vars + [
+            cst_config.EnvVar(name, os.environ[name])
+            for name in config.run_options.env_vars
+            if name in os.environ
+        ]
+        for test in config.command_tests:
+            report(config.path, checks.check_command(test, target, global_env, user, runner.run))
+        for test in config.file_content_tests:
+            report(config.path, checks.check_file_content(test, target))
+        for test in config.file_existence_tests:
+            report(config.path, checks.check_file_existence(test, target))
+        for test in config.license_tests:
+            report(config.path, checks.check_license(test, target))
+        if not config.metadata_test.is_empty():
+            report(config.path, checks.check_metadata(config.metadata_test, target))
+    return reported
+
+
+def print_result(item: Reported, target: checks.Target) -> None:
+    result = item.result
+    took = f" ({result.seconds:.2f} s)" if result.seconds else ""
+    status = "PASS" if result.passed else "FAIL"
+    print(f"{status} {item.platform} {item.config}: {result.title}{took}")
+    if not result.passed:
+        print(f"    image: {target.name} {item.platform} {target.digest}")
+        for line in result.details:
+            print(f"    {line}")
+        for error in result.errors:
+            print(f"    - {error}")
+    sys.stdout.flush()
+
+
+def write_junit(path: str, name: str, reported: list[Reported]) -> None:
+    """The JUnit report Bazel shows per test case (XML_OUTPUT_FILE)."""
+    root = ET.Element("testsuites")
+    suite = ET.SubElement(root, "testsuite", name=name, tests=str(len(reported)))
+    suite.set("failures", str(sum(not r.result.passed for r in reported)))
+    for item in reported:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"{item.platform} {item.config}",
+            name=item.result.title,
+            time=f"{item.result.seconds:.3f}",
+        )
+        if not item.result.passed:
+            failure = ET.SubElement(case, "failure", message=item.result.errors[0])
+            failure.text = "\n".join(item.result.details + item.result.errors)
+    ET.ElementTree(root).write(path, encoding="unicode", xml_declaration=True)
+
+
+def run(options: Options) -> int:
+    configs = [cst_config.load(path) for path in options.configs]
+    images = oci.select(oci.platform_images(options.image), options.arches, options.env_arches)
+    parent = os.environ.get("TEST_TMPDIR") or tempfile.gettempdir()
+    started = time.monotonic()
+    reported: list[Reported] = []
+    for image in images:
+        work = Path(tempfile.mkdtemp(prefix=f"{image.platform.architecture}-", dir=parent))
+        print(f"== {options.name} {image.platform} {image.digest}")
+        try:
+            reported += test_platform(image, options, configs, work)
+        finally:
+            if options.keep:
+                print(f"   kept in {work}")
+            else:
+                shutil.rmtree(work, ignore_errors=True)
+    failed = sum(not r.result.passed for r in reported)
+    platforms = ", ".join(str(image.platform) for image in images)
+    seconds = time.monotonic() - started
+    print(
+        f"RESULT {options.name} on {platforms}: "
+        f"{len(reported) - failed} checks passed, {failed} failed ({seconds:.1f} s)"
+    )
+    if os.environ.get("XML_OUTPUT_FILE"):
+        write_junit(os.environ["XML_OUTPUT_FILE"], options.name, reported)
+    return 1 if failed else 0
+
+
+def main(argv: list[str]) -> int:
+    options = parse_args(argv)
+    in_private_mount_namespace(argv)
+    try:
+        return run(options)
+    except (
+        oci.ImageError,
+        cst_config.ConfigError,
+        container.ContainerError,
+        OSError,
+    ) as error:
+        print(f"ERROR {options.name}: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
