@@ -19,7 +19,7 @@ from pathlib import Path
 import requests
 
 from debian_package_manager import __version__
-from debian_package_manager.cache import HashCache
+from debian_package_manager.cache import HashCache, file_digest
 from debian_package_manager.errors import FetchError, NotFoundError
 from debian_package_manager.progress import Progress
 
@@ -59,6 +59,9 @@ class Downloader:
         self.timeout = timeout
         self.jobs = jobs
         self._local = threading.local()
+        self._documents: dict[str, bytes] = {}  # get_once() results of this run
+        self._digests: dict[tuple[str, str], str] = {}  # file_digest() results of this run
+        self._verified: set[Path] = set()  # cache files already re-hashed in this run
         self.network_requests = 0  # counted so tests and the benchmark can see cache hits
 
     # -- public API -----------------------------------------------------------------------
@@ -67,12 +70,29 @@ class Downloader:
         """An uncached GET for small, changing documents (InRelease, npm metadata)."""
         return self._with_retries(url, lambda: self._get_bytes(url, headers or {}))
 
+    def get_once(self, url: str, *, headers: dict[str, str] | None = None) -> bytes:
+        """get(), fetched once per Downloader: every release of one run sees the same answer."""
+        if url not in self._documents:
+            self._documents[url] = self.get(url, headers=headers)
+        return self._documents[url]
+
+    def digest_of(self, path: Path, algorithm: str) -> str:
+        """file_digest() of a cached file, computed once per run (npm tarballs are 50 MB)."""
+        key = (str(path), algorithm)
+        if key not in self._digests:
+            self._digests[key] = file_digest(path, algorithm)
+        return self._digests[key]
+
     def fetch(self, url: str, expected: Expected) -> Path:
         """The path of a verified file: from the cache, or downloaded, checked and cached."""
+        path = self.cache.path(expected.algorithm, expected.hexdigest)
+        if path in self._verified:  # both releases of a run share npm tarballs
+            return path
         cached = self.cache.get(expected.algorithm, expected.hexdigest)
-        if cached is not None:
-            return cached
-        return self._with_retries(url, lambda: self._download(url, expected))
+        if cached is None:
+            cached = self._with_retries(url, lambda: self._download(url, expected))
+        self._verified.add(cached)
+        return cached
 
     def fetch_all(self, items: Sequence[tuple[str, Expected]]) -> list[Path]:
         """fetch() for many files in parallel; results in the order of `items`."""

@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from debian_package_manager.cache import file_digest
 from debian_package_manager.config import NpmSpec
 from debian_package_manager.errors import FetchError, ResolutionError
 from debian_package_manager.fetch import Downloader, Expected
@@ -88,7 +87,9 @@ def lock_npm_set(spec: NpmSpec, downloader: Downloader) -> dict[str, NpmEntry]:
     for arch, package in sorted(spec.packages.items()):
         metadata_url = f"{spec.registry}/{package}"
         try:
-            document = json.loads(downloader.get(metadata_url, headers={"Accept": ABBREVIATED}))
+            document = json.loads(
+                downloader.get_once(metadata_url, headers={"Accept": ABBREVIATED})
+            )
             versions_doc = document["versions"]
         except (ValueError, KeyError, TypeError):
             raise FetchError(f"{metadata_url} is not npm package metadata") from None
@@ -105,6 +106,6 @@ def lock_npm_set(spec: NpmSpec, downloader: Downloader) -> dict[str, NpmEntry]:
             integrity=integrity,
             url=url,
             size=path.stat().st_size,
-            sha256=file_digest(path, "sha256"),
+            sha256=downloader.digest_of(path, "sha256"),
         )
     return entries
