@@ -191,7 +191,7 @@ class Bundle:
     runtime_config: dict
 
 
-def unpack(image: PlatformImage, work: Path) -> Bundle:
+def unpack(image: PlatformImage, work: Path, runtime_config: bool = True) -> Bundle:
     """Apply the image's layers in order with `umoci raw unpack` (whiteouts honoured, owners and
     modes kept: this runs as root) and have umoci write the runc config for the image."""
     layout = single_image_layout(image, work / "layout")
@@ -199,9 +199,12 @@ def unpack(image: PlatformImage, work: Path) -> Bundle:
     config = work / "config.json"
     ref = f"{layout}:{TAG}"
     _run(["umoci", "raw", "unpack", "--image", ref, str(rootfs)])
-    _run(["umoci", "raw", "runtime-config", "--image", ref, "--rootfs", str(rootfs), str(config)])
+    if runtime_config:
+        _run(
+            ["umoci", "raw", "runtime-config", "--image", ref, "--rootfs", str(rootfs), str(config)]
+        )
     shutil.rmtree(layout)
-    return Bundle(rootfs=rootfs, runtime_config=json.loads(config.read_text()))
+    return Bundle(rootfs, json.loads(config.read_text()) if runtime_config else {})
 
 
 def _run(argv: list[str]) -> None:
