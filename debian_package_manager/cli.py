@@ -10,14 +10,16 @@ python3 -m debian_package_manager diff OLD NEW
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from debian_package_manager import __version__
 from debian_package_manager.cache import HashCache, default_cache_dir
-from debian_package_manager.config import Config, load_config
-from debian_package_manager.errors import DpmError
+from debian_package_manager.config import Config, load_config, load_config_text, with_snapshot
+from debian_package_manager.errors import ConfigError, DpmError
 from debian_package_manager.fetch import Downloader
 from debian_package_manager.locker import LockOptions, lock_release
 from debian_package_manager.lockfile import (
@@ -83,10 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "lock", parents=[common, network], help="resolve the config and write the locks"
     )
-    commands.add_parser(
+    update = commands.add_parser(
         "update",
         parents=[common, network],
         help="re-lock against the newest archive state and print what changed",
+    )
+    update.add_argument(
+        "--snapshot",
+        metavar="TIMESTAMP",
+        help="move the selected releases to this snapshot (YYYYMMDDTHHMMSSZ, or 'now'); "
+        "the config's snapshot: lines are rewritten once the new locks succeed",
     )
     commands.add_parser(
         "check", parents=[common], help="fail when a lock does not match the config"
@@ -128,9 +136,11 @@ def _locks_dir(config: Config, args: argparse.Namespace) -> Path:
     return Path(args.locks_dir) if args.locks_dir else config.path.parent / "locks"
 
 
-def _lock_all(args: argparse.Namespace, progress: Progress) -> tuple[Config, dict[str, bytes]]:
+def _lock_all(
+    args: argparse.Namespace, progress: Progress, config: Config | None = None
+) -> tuple[Config, dict[str, bytes]]:
     """Lock every selected release; returns the serialized documents (nothing written)."""
-    config = load_config(args.config)
+    config = config or load_config(args.config)
     names = _selected(config, args)
     cache = HashCache(args.cache_dir or default_cache_dir())
     downloader = Downloader(
@@ -161,9 +171,24 @@ def cmd_lock(args: argparse.Namespace, progress: Progress) -> int:
 
 
 def cmd_update(args: argparse.Namespace, progress: Progress) -> int:
-    config, documents = _lock_all(args, progress)
-    import json
-
+    config = None
+    new_text = None
+    if args.snapshot:
+        snapshot = args.snapshot
+        if snapshot == "now":
+            snapshot = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        path = Path(args.config)
+        try:
+            new_text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise ConfigError(f"cannot read config {path}: {error.strerror}") from None
+        for name in _selected(load_config(path), args):
+            new_text = with_snapshot(new_text, name, snapshot, path)
+        config = load_config_text(new_text, path)
+    config, documents = _lock_all(args, progress, config)
+    if new_text is not None:
+        write_atomic(config.path, new_text.encode())
+        progress.step(f"{config.path}: snapshot set to {args.snapshot}")
     changed = False
     for name, data in documents.items():
         path = lock_path(_locks_dir(config, args), name)

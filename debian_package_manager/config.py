@@ -255,6 +255,14 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(f"{path}:{error.line}: {error.message}") from None
 
 
+def load_config_text(text: str, path: Path) -> Config:
+    """load_config() of text not (yet) written to `path`."""
+    try:
+        return parse_config(text, path)
+    except _Located as error:
+        raise ConfigError(f"{path}:{error.line}: {error.message}") from None
+
+
 def parse_config(text: str, path: Path) -> Config:
     try:
         document = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
@@ -588,6 +596,41 @@ def _parse_npm(name: str, raw: Any, line: int, release: ReleaseSpec) -> NpmSpec 
         _arch_list([arch], f"{where} packages", _line_of(raw_packages, arch), None)
         packages[str(arch)] = _string(package, f"{where} package", _line_of(raw_packages, arch))
     return NpmSpec(name=name, registry=registry, major=major, version=version, packages=packages)
+
+
+def with_snapshot(text: str, release: str, snapshot: str, path: Path) -> str:
+    """The config text with `releases.<release>.snapshot` set to `snapshot`.
+
+    A line edit, not a YAML round trip, so comments and layout survive; the release must
+    already have a `snapshot:` line (null or a timestamp).
+    """
+    if not SNAPSHOT_RE.match(snapshot):
+        raise ConfigError(f"snapshot {snapshot!r} must look like 20250101T000000Z (UTC)")
+    lines = text.splitlines(keepends=True)
+    in_releases = False
+    release_indent: int | None = None
+    for number, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        if indent == 0:
+            in_releases = stripped.startswith("releases:")
+            release_indent = None
+            continue
+        if not in_releases:
+            continue
+        if release_indent is None or indent <= release_indent:
+            release_indent = indent if stripped.startswith(f"{release}:") else None
+            continue
+        match = re.match(r"^(\s+snapshot:\s*)([^#\s]*)(.*)$", line.rstrip("\n"))
+        if match and indent == release_indent + 2:
+            lines[number] = f"{match[1]}{snapshot}{match[3]}\n"
+            return "".join(lines)
+    raise ConfigError(
+        f"{path}: release {release!r} has no 'snapshot:' line to update; add "
+        f"'snapshot: null' under it first"
+    )
 
 
 def release_fingerprint(release: ReleaseSpec) -> str:

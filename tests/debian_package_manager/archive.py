@@ -20,6 +20,7 @@ from pathlib import Path
 from openpgp import SigningKey
 
 SNAPSHOT = "20250101T000000Z"
+SNAPSHOT_LATER = "20250201T000000Z"
 
 
 @dataclass

@@ -20,9 +20,11 @@ sys.path.insert(0, str(HERE.parents[1]))  # the repository root: debian_package_
 from archive import (  # noqa: E402
     MAIN_PACKAGES,
     SNAPSHOT,
+    SNAPSHOT_LATER,
     UPDATES_PACKAGES,
     ArchiveBuilder,
     ArchiveServer,
+    Pkg,
     Suite,
     now_utc,
 )
@@ -68,6 +70,14 @@ def archive(tmp_path_factory, signing_key):
     snapshot_base = root / "snapshot/archive/debian" / SNAPSHOT
     snapshot_date = now.replace(year=2024, month=12, day=31)
     builder.publish(snapshot_base, Suite("testing", MAIN_PACKAGES), snapshot_date)
+    # A month later hello has a new version.
+    later = [
+        Pkg("hello", "2.11", fields=p.fields) if p.name == "hello" else p for p in MAIN_PACKAGES
+    ]
+    later_base = root / "snapshot/archive/debian" / SNAPSHOT_LATER
+    builder.publish(
+        later_base, Suite("testing", later), snapshot_date.replace(month=1, day=31, year=2025)
+    )
     keyring = root / "keyring.gpg"
     keyring.write_bytes(signing_key.public_keyring())
     server = ArchiveServer(root)

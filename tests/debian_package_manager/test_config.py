@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from debian_package_manager.config import load_config
+from debian_package_manager.config import load_config, with_snapshot
 from debian_package_manager.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -188,3 +188,18 @@ def test_committed_config_is_valid():
     assert "java17" in {spec.name for spec in config.release("debian12").sets}
     assert {"java21", "java25"} <= {spec.name for spec in config.release("debian13").sets}
     assert "riscv64" in config.release("debian13").architectures
+
+
+def test_with_snapshot_edits_only_that_line(tmp_path):
+    text = BASE.replace('    version: "12"\n', '    version: "12"\n    snapshot: null # keep\n')
+    text = text.replace("    version: 13\n", "    version: 13\n    snapshot: 20240101T000000Z\n")
+    path = tmp_path / "c.yaml"
+    updated = with_snapshot(text, "debian13", "20250101T000000Z", path)
+    assert updated == text.replace("20240101T000000Z", "20250101T000000Z")
+    updated = with_snapshot(text, "debian12", "20250101T000000Z", path)
+    assert "    snapshot: 20250101T000000Z # keep\n" in updated
+    assert load(tmp_path, updated).release("debian12").snapshot == "20250101T000000Z"
+    with pytest.raises(ConfigError, match="no 'snapshot:' line"):
+        with_snapshot(BASE, "debian12", "20250101T000000Z", path)
+    with pytest.raises(ConfigError, match="must look like"):
+        with_snapshot(text, "debian12", "yesterday", path)

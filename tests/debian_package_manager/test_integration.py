@@ -299,3 +299,29 @@ def test_every_locked_deb_matches_the_archive(workspace, arch):
         deb = workspace.archive.root / "debian" / entry["filename"]
         assert hashlib.sha256(deb.read_bytes()).hexdigest() == entry["sha256"]
         assert entry["arch"] in (arch, "all")
+
+
+def test_update_moves_the_snapshot_and_prints_the_diff(workspace, capsys):
+    workspace.write_config(
+        archives="      - {suite: testing, mirror: test}\n",
+        extra="    snapshot: 20250101T000000Z  # moved by update --snapshot\n",
+    )
+    assert workspace.lock() == 0
+    capsys.readouterr()
+    code = workspace.run(
+        "update", "-q", "--snapshot", "20250201T000000Z", "--retries", "0", "--retry-delay", "0"
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "~ hello 2.10 -> 2.11 (all architectures)" in out
+    assert "archive testing:" in out
+    text = workspace.config.read_text()
+    assert "    snapshot: 20250201T000000Z  # moved by update --snapshot\n" in text
+    assert workspace.lock_document()["snapshot"] == "20250201T000000Z"
+    assert workspace.run("check") == 0
+    # A snapshot that does not exist fails and leaves config and lock alone.
+    before = (workspace.locks / "debian99.lock.json").read_bytes()
+    assert workspace.run("update", "-q", "--snapshot", "20240101T000000Z", "--retries", "0") == 1
+    assert "HTTP 404" in capsys.readouterr().err
+    assert workspace.config.read_text() == text
+    assert (workspace.locks / "debian99.lock.json").read_bytes() == before
