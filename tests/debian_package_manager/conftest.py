@@ -17,7 +17,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # the helper modules beside this file
 sys.path.insert(0, str(HERE.parents[1]))  # the repository root: debian_package_manager
 
-from archive import (  # noqa: E402
+from dpm_archive import (  # noqa: E402
     MAIN_PACKAGES,
     SNAPSHOT,
     SNAPSHOT_LATER,
@@ -28,7 +28,7 @@ from archive import (  # noqa: E402
     Suite,
     now_utc,
 )
-from openpgp import SigningKey  # noqa: E402
+from dpm_openpgp import SigningKey  # noqa: E402
 
 
 def pytest_configure(config):
@@ -40,6 +40,8 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
+        if HERE not in Path(str(item.fspath)).parents:
+            continue  # this hook sees the whole session; only mark this directory's tests
         if "real_mirror" not in item.keywords and "archive" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.integration)
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
-from openpgp import SigningKey
+from dpm_openpgp import SigningKey
 
 SNAPSHOT = "20250101T000000Z"
 SNAPSHOT_LATER = "20250201T000000Z"
