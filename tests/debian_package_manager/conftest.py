@@ -64,6 +64,7 @@ def archive(tmp_path_factory, signing_key):
     builder.publish(mirror, Suite("testing-updates", UPDATES_PACKAGES), now)
     # Expired a month ago: Valid-Until = Date + 7 days, Date 40 days back.
     builder.publish(mirror, Suite("expired", MAIN_PACKAGES, date=now - timedelta(days=40)), now)
+    builder.publish(mirror, Suite("nobyhash", MAIN_PACKAGES, by_hash=False), now)
     # Signed by a key that is not in the keyring.
     other = ArchiveBuilder(root, SigningKey.generate())
     other.debs = builder.debs

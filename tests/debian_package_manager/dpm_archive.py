@@ -94,6 +94,7 @@ class Suite:
     packages: list[Pkg]
     valid_until: timedelta | None = timedelta(days=7)
     date: datetime | None = None
+    by_hash: bool = True
 
 
 class ArchiveBuilder:
@@ -163,7 +164,7 @@ class ArchiveBuilder:
         if suite.valid_until is not None:
             lines.append(f"Valid-Until: {format_datetime(date + suite.valid_until, usegmt=True)}")
         lines += [
-            "Acquire-By-Hash: yes",
+            *(["Acquire-By-Hash: yes"] if suite.by_hash else []),
             "No-Support-for-Architecture-all: Packages",
             f"Architectures: all {' '.join(self.archs)}",
             "Components: main",

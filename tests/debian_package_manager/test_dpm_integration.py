@@ -135,6 +135,18 @@ def test_signature_by_unknown_key(workspace, capsys):
     _assert_fails(workspace, capsys, "no good signature", "NO_PUBKEY")
 
 
+def test_inrelease_of_another_suite_is_refused(workspace, server, capsys):
+    workspace.write_config()
+    replayed = (workspace.archive.root / "debian/dists/testing/InRelease").read_bytes()
+    server.faults["/debian/dists/testing-updates/InRelease"] = replayed
+    _assert_fails(workspace, capsys, "is signed for suite 'testing'", "not 'testing-updates'")
+
+
+def test_archive_without_by_hash_is_refused(workspace, capsys):
+    workspace.write_config(archives="      - {suite: nobyhash, mirror: test}\n")
+    _assert_fails(workspace, capsys, "does not offer Acquire-By-Hash")
+
+
 def test_wrong_index_hash(workspace, server, capsys):
     workspace.write_config()
     path = _index_path(workspace.archive, "testing")
