@@ -12,7 +12,6 @@ import gzip
 import io
 import lzma
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -36,32 +35,102 @@ _FIELDS = {
     b"Size": "size",
     b"SHA256": "sha256",
 }
-_REQUIRED = ("name", "version", "architecture", "filename", "size", "sha256")
+_REQUIRED = frozenset({"name", "version", "architecture", "filename", "size", "sha256"})
 BLOCK_SIZE = 1 << 20
 
 
-@dataclass(slots=True)
 class BinaryPackage:
-    """One stanza of a Packages index. Treat it as immutable: it is not frozen only because
-    frozen dataclasses are several times slower to build, and 63k are built per index."""
+    """One stanza of a Packages index; immutable by convention.
 
-    name: str
-    version: str
-    architecture: str
-    multi_arch: str
-    essential: bool
-    important: bool
-    priority: str
-    section: str
-    source: str  # source package name
-    source_version: str
-    depends: str  # raw relation fields; parsed only for packages that get resolved
-    pre_depends: str
-    provides: str
-    filename: str
-    size: int
-    sha256: str
-    suite: str  # the archive suite whose index listed it
+    Name, version and architecture are decoded when the index is parsed. The other fields stay
+    raw bytes until read: resolution reads them for a few hundred of the 63k packages of an
+    index, and decoding everything up front was most of the parse time.
+    """
+
+    __slots__ = ("name", "version", "architecture", "suite", "_raw")
+
+    def __init__(
+        self, name: str, version: str, architecture: str, suite: str, raw: dict[str, bytes]
+    ):
+        self.name = name
+        self.version = version
+        self.architecture = architecture
+        self.suite = suite  # the archive suite whose index listed it
+        self._raw = raw
+
+    def _text(self, key: str, default: str = "") -> str:
+        value = self._raw.get(key)
+        return default if value is None else value.strip().decode()
+
+    @property
+    def multi_arch(self) -> str:
+        return self._text("multi_arch", "no")
+
+    @property
+    def essential(self) -> bool:
+        return self._text("essential") == "yes"
+
+    @property
+    def important(self) -> bool:
+        return self._text("important") == "yes"
+
+    @property
+    def priority(self) -> str:
+        return self._text("priority", "optional")
+
+    @property
+    def section(self) -> str:
+        return self._text("section")
+
+    @property
+    def source(self) -> str:
+        """The source package name ('Source: foo (1.2-3)' names it when it differs)."""
+        return self._text("source").partition(" ")[0] or self.name
+
+    @property
+    def source_version(self) -> str:
+        version = self._text("source").partition(" ")[2].strip().strip("()").strip()
+        return version or self.version
+
+    @property
+    def depends(self) -> str:
+        return self._text("depends")
+
+    @property
+    def pre_depends(self) -> str:
+        return self._text("pre_depends")
+
+    @property
+    def provides(self) -> str:
+        return self._text("provides")
+
+    @property
+    def filename(self) -> str:
+        return self._text("filename")
+
+    @property
+    def size(self) -> int:
+        return int(self._raw["size"])
+
+    @property
+    def sha256(self) -> str:
+        return self._text("sha256").lower()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BinaryPackage):
+            return NotImplemented
+        return (self.name, self.version, self.architecture, self.suite, self._raw) == (
+            other.name,
+            other.version,
+            other.architecture,
+            other.suite,
+            other._raw,
+        )
+
+    __hash__ = None  # mutable-looking slots; equality only
+
+    def __repr__(self) -> str:
+        return f"BinaryPackage({self.name} {self.version} {self.architecture}, {self.suite})"
 
 
 def open_index(path: Path) -> BinaryIO:
@@ -122,41 +191,18 @@ def _records(block: bytes) -> list[dict[str, bytes]]:
     return records
 
 
-def _text(raw: dict[str, bytes], key: str, default: str = "") -> str:
-    value = raw.get(key)
-    return default if value is None else value.strip().decode()
-
-
 def _package(raw: dict[str, bytes], suite: str) -> BinaryPackage:
-    missing = [key for key in _REQUIRED if not raw.get(key, b"").strip()]
-    if missing:
-        name = _text(raw, "name", "?")
-        raise VerificationError(f"package {name!r} in the {suite} index lacks {', '.join(missing)}")
-    name = raw["name"].strip().decode()
-    version = raw["version"].strip().decode()
-    source, source_version = name, version
-    if "source" in raw:  # 'Source: foo (1.2-3)' when the versions differ
-        source, _, rest = raw["source"].strip().decode().partition(" ")
-        source_version = rest.strip().strip("()").strip() or version
-    # Positional arguments and no intermediate dict: this runs 63k times per index.
+    if not _REQUIRED <= raw.keys() or not raw["size"].strip().isdigit():
+        missing = sorted(key for key in _REQUIRED if not raw.get(key, b"").strip())
+        name = raw.get("name", b"?").strip().decode()
+        problem = f"lacks {', '.join(missing)}" if missing else "has a malformed Size"
+        raise VerificationError(f"package {name!r} in the {suite} index {problem}")
     return BinaryPackage(
-        name,
-        version,
+        raw["name"].strip().decode(),
+        raw["version"].strip().decode(),
         raw["architecture"].strip().decode(),
-        _text(raw, "multi_arch", "no"),
-        raw.get("essential", b"").strip() == b"yes",
-        raw.get("important", b"").strip() == b"yes",
-        _text(raw, "priority", "optional"),
-        _text(raw, "section"),
-        source,
-        source_version,
-        _text(raw, "depends"),
-        _text(raw, "pre_depends"),
-        _text(raw, "provides"),
-        raw["filename"].strip().decode(),
-        int(raw["size"]),
-        raw["sha256"].strip().decode().lower(),
         suite,
+        raw,
     )
 
 

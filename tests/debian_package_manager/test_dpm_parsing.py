@@ -103,7 +103,7 @@ def test_compressed_and_broken_indexes(tmp_path):
     path.write_bytes(lzma.compress(INDEX.encode())[:50])
     with pytest.raises(VerificationError, match="cannot read the s index"):
         load_index(path, "s")
-    with pytest.raises(VerificationError, match="lacks filename, size, sha256"):
+    with pytest.raises(VerificationError, match="lacks filename, sha256, size"):
         list(parse_packages(io.BytesIO(b"Package: x\nVersion: 1\nArchitecture: all\n"), "s"))
 
 
