@@ -1,8 +1,8 @@
 """A streaming parser for Debian `Packages` indexes (the hot path: 50 MB, 63k stanzas).
 
 python-debian's deb822 builds a case-insensitive ordered dict per stanza and needs about 5 s
-for bookworm's amd64 index; this parser reads decompressed blocks, cuts them into stanzas and
-keeps only the dozen fields resolution and locking need, decoding nothing else.
+for bookworm's amd64 index; this parser reads decompressed blocks, keeps only the dozen fields
+resolution and locking need, and decodes most of them only when they are first read.
 """
 
 from __future__ import annotations
