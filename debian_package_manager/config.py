@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from debian_package_manager.archs import DEBIAN_ARCH
+from debian_package_manager.archs import DEBIAN_ARCH, DISTROLESS_ARCH
 from debian_package_manager.errors import ConfigError
 
 CONFIG_FORMAT_VERSION = 1
@@ -211,9 +211,14 @@ def _arch_list(value: Any, where: str, line: int, allowed: tuple[str, ...] | Non
     archs = _string_list(value, where, line)
     for arch in archs:
         if arch not in DEBIAN_ARCH:
+            hint = (
+                f" (Debian's name; write {DISTROLESS_ARCH[arch]!r})"
+                if arch in DISTROLESS_ARCH
+                else _suggest(arch, DEBIAN_ARCH)
+            )
             raise _Located(
                 _line_of(value) or line,
-                f"{where}: unknown architecture {arch!r}{_suggest(arch, DEBIAN_ARCH)}; "
+                f"{where}: unknown architecture {arch!r}{hint}; "
                 f"use distroless names: {', '.join(DEBIAN_ARCH)}",
             )
         if allowed is not None and arch not in allowed:
