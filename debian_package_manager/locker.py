@@ -119,20 +119,30 @@ def by_hash_url(state: ArchiveState, index: IndexFile) -> str:
     return f"{state.base_url}/dists/{state.spec.suite}/{directory}/by-hash/SHA256/{index.sha256}"
 
 
-# Above this much index data per release, architectures are parsed in parallel processes.
+# Above this much (uncompressed) index data per release, architectures are parsed in parallel
+# processes.
 PARALLEL_PARSE_BYTES = 32 * 1024 * 1024
 
 
-def plain_index(state: ArchiveState, index: IndexFile, path: Path, cache: HashCache) -> Path:
+@dataclass(frozen=True)
+class IndexSource:
+    """A verified Packages index on disk and, when the Release lists it, its plain form."""
+
+    suite: str
+    path: str  # the by-hash download (compressed), already checked against the Release
+    compressed: IndexFile
+    plain: IndexFile | None  # the uncompressed file's signed entry
+
+
+def plain_index(source: IndexSource, cache: HashCache) -> Path:
     """The decompressed index, itself checked against the signed Release and cached.
 
     Decompressing a 9 MB Packages.xz takes about a second; keeping the verified plain file
     (the signed Release lists its sha256 too) makes warm runs skip it.
     """
-    name = index.path.rsplit(".", 1)[0] if index.path.endswith((".xz", ".gz")) else None
-    plain = state.release.sha256.get(name) if name else None
+    plain = source.plain
     if plain is None:
-        return path
+        return Path(source.path)
     cached = cache.get("sha256", plain.sha256)
     if cached is not None:
         return cached
@@ -140,33 +150,34 @@ def plain_index(state: ArchiveState, index: IndexFile, path: Path, cache: HashCa
     size = 0
     fd, temp = cache.new_temp_file()
     try:
-        with os.fdopen(fd, "wb") as out, open_index(path) as stream:
+        with os.fdopen(fd, "wb") as out, open_index(Path(source.path)) as stream:
             for block in iter(lambda: stream.read(1 << 20), b""):
                 digest.update(block)
                 size += len(block)
                 out.write(block)
         if digest.hexdigest() != plain.sha256 or size != plain.size:
             raise VerificationError(
-                f"{state.spec.suite} {index.path} decompresses to other data than the signed "
-                f"{plain.path} (sha256 {digest.hexdigest()}, expected {plain.sha256})"
+                f"{source.suite} {source.compressed.path} decompresses to other data than the "
+                f"signed {plain.path} (sha256 {digest.hexdigest()}, expected {plain.sha256})"
             )
         return cache.put("sha256", plain.sha256, temp)
     except (lzma.LZMAError, EOFError, OSError) as error:
         raise VerificationError(
-            f"cannot decompress {state.spec.suite} {index.path}: {error}"
+            f"cannot decompress {source.suite} {source.compressed.path}: {error}"
         ) from None
     finally:
         temp.unlink(missing_ok=True)
 
 
 def resolve_arch(
-    release: ReleaseSpec, arch: str, files: list[tuple[str, str]]
+    release: ReleaseSpec, arch: str, sources: list[IndexSource], cache: HashCache
 ) -> dict[str, Resolution]:
-    """Every set of the release on one architecture, from (suite, index path) pairs.
+    """Every set of the release on one architecture, from its archives' indexes.
 
-    A module-level function of picklable arguments: it also runs in worker processes.
+    A module-level function of picklable arguments: it also runs in worker processes, which
+    then decompress and parse in parallel.
     """
-    package_lists = [load_index(Path(path), suite) for suite, path in files]
+    package_lists = [load_index(plain_index(source, cache), source.suite) for source in sources]
     arch_index = build_index(release.name, arch, debian_arch(arch), package_lists, release.pins)
     del package_lists
     return {
@@ -219,35 +230,47 @@ def lock_release(
             error.url,
         ) from None
     # Per architecture: the verified index files of every archive, in archive order.
-    sources: dict[str, list[tuple[str, str]]] = {}
+    sources: dict[str, list[IndexSource]] = {}
     for (state, arch, index), path in zip(wanted, paths, strict=True):
-        plain = plain_index(state, index, path, downloader.cache)
-        sources.setdefault(arch, []).append((state.spec.suite, str(plain)))
+        plain_name = index.path.rsplit(".", 1)[0] if index.path.endswith((".xz", ".gz")) else None
+        sources.setdefault(arch, []).append(
+            IndexSource(
+                suite=state.spec.suite,
+                path=str(path),
+                compressed=index,
+                plain=state.release.sha256.get(plain_name) if plain_name else None,
+            )
+        )
     work = [
         (arch, sources.get(arch, []))
         for arch in release.architectures
         if any(arch in spec.architectures for spec in release.sets)
     ]
-    total = sum(Path(path).stat().st_size for _, files in work for _, path in files)
+    total = sum(
+        (source.plain or source.compressed).size
+        for _, arch_sources in work
+        for source in arch_sources
+    )
     resolutions: dict[str, dict[str, Resolution]] = {}
     workers = min(len(work), os.cpu_count() or 1, 4)
     if workers > 1 and total > PARALLEL_PARSE_BYTES:
-        # Parsing is CPU-bound: one process per architecture. Small runs (tests) stay in
-        # process, where starting workers would cost more than it saves.
+        # Decompressing and parsing are CPU-bound: one process per architecture. Small runs
+        # (tests) stay in process, where starting workers would cost more than it saves.
         step(
             f"{release.name}: parsing and resolving {len(work)} architectures "
             f"in {workers} processes"
         )
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = {
-                arch: pool.submit(resolve_arch, release, arch, files) for arch, files in work
+                arch: pool.submit(resolve_arch, release, arch, arch_sources, downloader.cache)
+                for arch, arch_sources in work
             }
             for arch, future in futures.items():
                 resolutions[arch] = future.result()
     else:
-        for arch, files in work:
+        for arch, arch_sources in work:
             step(f"{release.name}/{arch}: parsing indexes and resolving sets")
-            resolutions[arch] = resolve_arch(release, arch, files)
+            resolutions[arch] = resolve_arch(release, arch, arch_sources, downloader.cache)
 
     npm = {}
     for spec in release.npm:
