@@ -84,8 +84,3 @@ def version_satisfies(version: str, op: str | None, wanted: str | None) -> bool:
     if op == "<<":
         return order < 0
     raise ValueError(f"unknown version operator {op!r}")
-
-
-def newest(versions):
-    """The highest version string by dpkg's ordering."""
-    return max(versions, key=functools.cmp_to_key(version_compare))

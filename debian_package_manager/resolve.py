@@ -113,7 +113,7 @@ def resolve(
     exclude: Mapping[str, str],
     no_dependencies: Iterable[str] = (),
 ) -> Resolution:
-    return _Resolver(index, set_name, exclude, frozenset(no_dependencies)).run(roots)
+    return _Resolver(index, set_name, tuple(roots), exclude, frozenset(no_dependencies)).run()
 
 
 class _Excluded(Exception):
@@ -126,6 +126,7 @@ class _Resolver:
         self,
         index: ArchIndex,
         set_name: str,
+        roots: tuple[str, ...],
         exclude: Mapping[str, str],
         no_dependencies: frozenset[str],
     ):
@@ -133,15 +134,13 @@ class _Resolver:
         self.exclude = exclude
         self.no_dependencies = no_dependencies
         self.where = f"{index.release}/{index.arch} set {set_name}"
-        self.result: Resolution | None = None
-        self.set_name = set_name
+        self.result = Resolution(set_name, roots)
         self.queue: deque[BinaryPackage] = deque()
         # virtual name -> selected providers, kept up to date for "already satisfied" checks
         self.selected_provides: dict[str, list[tuple[BinaryPackage, str | None]]] = {}
 
-    def run(self, roots: Sequence[str]) -> Resolution:
-        self.result = Resolution(self.set_name, tuple(roots))
-        for root in roots:
+    def run(self) -> Resolution:
+        for root in self.result.roots:
             self._select(self._root_package(root), None)
         while self.queue:
             package = self.queue.popleft()

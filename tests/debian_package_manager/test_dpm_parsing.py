@@ -13,7 +13,7 @@ from debian.debian_support import version_compare
 from debian_package_manager import packages_index
 from debian_package_manager.errors import VerificationError
 from debian_package_manager.packages_index import load_index, packages_from_text, parse_packages
-from debian_package_manager.relations import Relation, newest, parse_relations, version_satisfies
+from debian_package_manager.relations import Relation, parse_relations, version_satisfies
 from debian_package_manager.release import find_index, parse_release
 
 INDEX = """\
@@ -143,10 +143,6 @@ def test_version_constraints_follow_dpkg_order(a, b):
     assert version_satisfies(a, ">=", b) == (order >= 0)
     assert version_satisfies(a, "<=", b) == (order <= 0)
     assert version_satisfies(a, None, None)
-
-
-def test_newest():
-    assert newest(["1.0", "1:0.5", "2.0~rc1", "1.9"]) == "1:0.5"
 
 
 RELEASE = """\
