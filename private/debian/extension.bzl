@@ -70,16 +70,59 @@ deb_package_repo = repository_rule(
     },
 )
 
+def _npm_repo_impl(rctx):
+    result = rctx.download(url = [rctx.attr.url], output = "package.tgz", integrity = rctx.attr.integrity, allow_fail = True)
+    if not result.success:
+        fail("%s %s (%s): cannot download %s with integrity %s.\n  If the registry moved on, refresh the lock: %s" % (
+            rctx.attr.package,
+            rctx.attr.version,
+            rctx.attr.arch,
+            rctx.attr.url,
+            rctx.attr.integrity,
+            _REFRESH,
+        ))
+    rctx.file("metadata.json", rctx.attr.lock_entry + "\n")
+    rctx.file("BUILD.bazel", """\
+load("{image_layer}", "image_layer")
+
+package(default_visibility = ["//visibility:public"])
+
+exports_files(["package.tgz", "metadata.json"])
+
+image_layer(
+    name = "layer",
+    kind = "node",
+    tarball = "package.tgz",
+)
+""".format(image_layer = str(Label("//private/image:layers.bzl"))))
+
+npm_node_repo = repository_rule(
+    implementation = _npm_repo_impl,
+    doc = "An official Node.js build from the npm registry, by integrity, as the layer `//:layer`.",
+    attrs = {
+        "package": attr.string(mandatory = True),
+        "version": attr.string(mandatory = True),
+        "arch": attr.string(mandatory = True),
+        "url": attr.string(mandatory = True),
+        "integrity": attr.string(mandatory = True),
+        "lock_entry": attr.string(default = "{}"),
+    },
+)
+
 def _hub_repo_impl(rctx):
     lock = json.decode(rctx.attr.lock_json)
     for arch, packages in lock["packages"].items():
-        rctx.file(arch + "/BUILD.bazel", "\n".join([
-            'package(default_visibility = ["//visibility:public"])',
-            "",
-        ] + [
-            'alias(name = "%s", actual = "@%s//:layer")' % (name, repo_name(rctx.attr.hub_name, arch, name))
-            for name in sorted(packages)
-        ]) + "\n")
+        lines = ['package(default_visibility = ["//visibility:public"])', ""]
+        for name in sorted(packages):
+            repo = repo_name(rctx.attr.hub_name, arch, name)
+            lines.append('alias(name = "%s", actual = "@%s//:layer")' % (name, repo))
+            lines.append('alias(name = "%s_deb", actual = "@%s//:package.deb")' % (name, repo))
+        for npm_set, by_arch in lock.get("npm", {}).items():
+            if arch in by_arch:
+                repo = repo_name(rctx.attr.hub_name, arch, npm_set)
+                lines.append('alias(name = "npm_%s", actual = "@%s//:layer")' % (npm_set, repo))
+                lines.append('alias(name = "npm_%s_metadata", actual = "@%s//:metadata.json")' % (npm_set, repo))
+        rctx.file(arch + "/BUILD.bazel", "\n".join(lines) + "\n")
     rctx.file("BUILD.bazel", 'exports_files(["packages.bzl"])\n')
     rctx.file("packages.bzl", rctx.read(rctx.attr._packages_bzl_template).replace(
         "{LOCK}",
@@ -90,6 +133,7 @@ def _hub_repo_impl(rctx):
             "packages": {arch: sorted(pkgs.keys()) for arch, pkgs in lock["packages"].items()},
             "versions": {arch: {n: e["version"] for n, e in pkgs.items()} for arch, pkgs in lock["packages"].items()},
             "sets": lock.get("sets", {}),
+            "npm": {s: {arch: e["version"] for arch, e in by_arch.items()} for s, by_arch in lock.get("npm", {}).items()},
             "lock_label": rctx.attr.lock_label,
         }, indent = "    "),
     ))
@@ -140,6 +184,19 @@ def _debian_impl(mctx):
                             "release": lock["release"],
                             "debian_version": lock.get("debian_version", ""),
                         }),
+                    )
+            for npm_set, by_arch in lock.get("npm", {}).items():
+                for arch, entry in by_arch.items():
+                    if arch not in arches:
+                        continue
+                    npm_node_repo(
+                        name = repo_name(tag.name, arch, npm_set),
+                        package = entry["package"],
+                        version = entry["version"],
+                        arch = arch,
+                        url = entry["url"],
+                        integrity = entry["integrity"],
+                        lock_entry = json.encode(dict(entry, arch = arch, set = npm_set, release = lock["release"])),
                     )
             lock["packages"] = {arch: lock["packages"][arch] for arch in arches}
             deb_hub_repo(name = tag.name, hub_name = tag.name, lock_json = json.encode(lock), lock_label = str(tag.lock))

@@ -35,3 +35,24 @@ def set_packages(name, arch):
     if arch not in LOCK["sets"][name]:
         fail("%s: package set %r has no architecture %r in the lock %s" % (LOCK["release"], name, arch, LOCK["lock_label"]))
     return LOCK["sets"][name][arch]
+
+def npm_layer(name, arch):
+    """The layer of an npm-locked Node.js build (e.g. nodejs22) for one architecture.
+
+    Args:
+        name: the npm set of the config (nodejs22, nodejs24).
+        arch: architecture (amd64 or arm64).
+
+    Returns:
+        The label of its layer.
+    """
+    if arch not in LOCK["npm"].get(name, {}):
+        fail("%s: no npm build %r for %s in the lock %s; %s" % (LOCK["release"], name, arch, LOCK["lock_label"], _REFRESH))
+    return Label("//%s:npm_%s" % (arch, name))
+
+def versions(packages, arch):
+    """The locked versions of some packages on one architecture, as "name=version" strings."""
+    return ["%s=%s" % (p, LOCK["versions"][arch][p]) for p in packages]
+
+# Everything a family macro needs from this lock, in one value.
+HUB = struct(lock = LOCK, package = package, npm_layer = npm_layer)
