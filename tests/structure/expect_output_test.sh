@@ -1,6 +1,6 @@
 #!/bin/bash
-# expect_failure_test.sh EXPECTATIONS -- COMMAND...: runs COMMAND (the structure test runner on
-# a case that must fail) and checks its output against EXPECTATIONS, a file of lines:
+# expect_output_test.sh EXPECTATIONS -- COMMAND...: runs COMMAND (the structure test runner on
+# a case that must fail, or skip) and checks its output against EXPECTATIONS, a file of lines:
 #   exit N     COMMAND must exit with status N
 #   +TEXT      some output line must contain TEXT
 #   -TEXT      no output line may contain TEXT

@@ -1,5 +1,5 @@
 """make_bad_layer.py OUT.tar: a layer that breaks every security invariant, so that the runner's
---invariants mode can be seen to fail (expect_failure_test.sh); never a real image."""
+--invariants mode can be seen to fail (expect_output_test.sh); never a real image."""
 
 import io
 import sys

@@ -1,0 +1,130 @@
+"""Which structure test files and test programs go with which distroless image.
+
+`image_test_spec` maps a catalog image (private/image/catalog.bzl: static, base_nossl, base,
+cc, python3, java_base, java17, java21, java25, nodejs18, nodejs20, nodejs22, nodejs24), a
+user (root, nonroot), a release (debian12, debian13) and debug or not to the YAML files of
+tests/images and the files the tests copy into the image. `distroless_image_test` declares the
+structure_test; a family's BUILD file calls it once per index, e.g.
+
+    distroless_image_test(
+        name = "python3_nonroot_debian12_test",
+        image = ":python3_nonroot_debian12",
+        image_name = "python3",
+        user = "nonroot",
+        distro = "debian12",
+    )
+"""
+
+load("//testing:defs.bzl", "structure_test")
+
+_IMAGES = "//tests/images"
+
+# Each image's ancestors in the catalog, itself included: a test of a parent holds for its
+# children (static's files are in every image, base's libssl in cc, python3, java, nodejs).
+_LINEAGE = {
+    "base": ["static", "base"],
+    "base_nossl": ["static", "base_nossl"],
+    "cc": ["static", "base", "cc"],
+    "java17": ["static", "base", "cc", "java"],
+    "java21": ["static", "base", "cc", "java"],
+    "java25": ["static", "base", "cc", "java"],
+    "java_base": ["static", "base", "cc", "java_base"],
+    "nodejs18": ["static", "base", "cc", "nodejs"],
+    "nodejs20": ["static", "base", "cc", "nodejs"],
+    "nodejs22": ["static", "base", "cc", "nodejs"],
+    "nodejs24": ["static", "base", "cc", "nodejs"],
+    "python3": ["static", "base", "cc", "python3"],
+    "static": ["static"],
+}
+
+# Architectures the test programs are built for (tests/images/cc: the toolchain root's gcc and
+# aarch64 cross compilers). Other platforms of an index are skipped by the runner, with a note.
+TEST_PROGRAM_ARCHES = ["amd64", "arm64"]
+
+def _per_arch(program, dest):
+    return {"%s/cc:%s_%s" % (_IMAGES, program, arch): "%s:%s" % (arch, dest) for arch in TEST_PROGRAM_ARCHES}
+
+def image_test_spec(image_name, user, distro, debug):
+    """The structure test files and copied files of one image variant.
+
+    Args:
+        image_name: the catalog name (static, base, cc, python3, java17, nodejs22, ...).
+        user: "root" or "nonroot".
+        distro: "debian12" or "debian13".
+        debug: whether this is the :debug variant (busybox).
+
+    Returns:
+        struct(configs = [labels], files = {label: destination}, invariants, command_timeout).
+    """
+    if image_name not in _LINEAGE:
+        fail("no structure tests for image %r (known: %s)" % (image_name, ", ".join(sorted(_LINEAGE))))
+    if user not in ("root", "nonroot"):
+        fail("user must be root or nonroot, got %r" % user)
+    lineage = _LINEAGE[image_name]
+    configs = [
+        "static/common.yaml",
+        "static/%s.yaml" % user,
+        "static/%s.yaml" % distro,
+        "debug/debug.yaml" if debug else "static/nondebug.yaml",
+    ]
+    if debug:
+        configs.append("debug/debug_%s.yaml" % distro)
+    files = _per_arch("id_static", "/test/id_static")
+    timeout = 30
+    if image_name == "static":
+        configs.append("static/static.yaml")
+    if image_name == "base_nossl":
+        configs.append("base/base_nossl.yaml")
+        files.update(_per_arch("hello_ssl", "/test/hello_ssl"))
+    if "base" in lineage:
+        configs += ["base/base.yaml", "base/base_%s.yaml" % distro]
+        files.update(_per_arch("hello_ssl", "/test/hello_ssl"))
+        files.update({
+            _IMAGES + "/cc:tls_ca.pem": "/test/tls/ca.pem",
+            _IMAGES + "/cc:tls_server.key": "/test/tls/server.key",
+            _IMAGES + "/cc:tls_server.pem": "/test/tls/server.pem",
+        })
+    if "cc" in lineage:
+        configs.append("cc/cc.yaml")
+        files.update(_per_arch("hello_cxx", "/test/hello_cxx"))
+    if image_name == "python3":
+        configs += ["python3/python3.yaml", "python3/python3_%s.yaml" % distro]
+    if image_name == "java_base":
+        configs.append("java/java_base.yaml")
+    if "java" in lineage:
+        configs += ["java/java.yaml", "java/%s_%s.yaml" % (image_name, distro)]
+        files[_IMAGES + "/java:check_keystore"] = "/test/CheckKeystore.class"
+
+        # A JVM starts slowly under qemu-user.
+        timeout = 120
+    if "nodejs" in lineage:
+        configs += ["nodejs/nodejs.yaml", "nodejs/%s.yaml" % image_name]
+    return struct(
+        configs = ["%s:%s" % (_IMAGES, c) for c in configs],
+        files = files,
+        invariants = "debug" if debug else "default",
+        command_timeout = timeout,
+    )
+
+def distroless_image_test(name, image, image_name, user, distro, debug = False, **kwargs):
+    """A structure_test of one distroless image or index with the tests/images files for it.
+
+    Args:
+        name: the test's name.
+        image: the oci_image or oci_image_index to test.
+        image_name: its catalog name (static, base, cc, python3, java17, nodejs22, ...).
+        user: "root" or "nonroot".
+        distro: "debian12" or "debian13".
+        debug: whether `image` is the :debug variant.
+        **kwargs: passed to structure_test (arches, size, tags, ...).
+    """
+    spec = image_test_spec(image_name, user, distro, debug)
+    structure_test(
+        name = name,
+        image = image,
+        configs = spec.configs,
+        files = spec.files,
+        invariants = spec.invariants,
+        command_timeout = spec.command_timeout,
+        **kwargs
+    )

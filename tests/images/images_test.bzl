@@ -1,0 +1,78 @@
+"""Unit tests of images.bzl: the mapping of image variants to test files and test programs."""
+
+load("@bazel_skylib//lib:unittest.bzl", "asserts", "unittest")
+load(":images.bzl", "image_test_spec")
+
+def _names(labels):
+    return [label.split(":")[-1] for label in labels]
+
+def _static_root_test_impl(ctx):
+    env = unittest.begin(ctx)
+    spec = image_test_spec("static", "root", "debian12", False)
+    asserts.equals(env, [
+        "static/common.yaml",
+        "static/root.yaml",
+        "static/debian12.yaml",
+        "static/nondebug.yaml",
+        "static/static.yaml",
+    ], _names(spec.configs))
+    asserts.equals(env, ["amd64:/test/id_static", "arm64:/test/id_static"], sorted(spec.files.values()))
+    asserts.equals(env, "default", spec.invariants)
+    return unittest.end(env)
+
+def _python3_debug_test_impl(ctx):
+    env = unittest.begin(ctx)
+    spec = image_test_spec("python3", "nonroot", "debian13", True)
+    asserts.equals(env, [
+        "static/common.yaml",
+        "static/nonroot.yaml",
+        "static/debian13.yaml",
+        "debug/debug.yaml",
+        "debug/debug_debian13.yaml",
+        "base/base.yaml",
+        "base/base_debian13.yaml",
+        "cc/cc.yaml",
+        "python3/python3.yaml",
+        "python3/python3_debian13.yaml",
+    ], _names(spec.configs))
+    asserts.true(env, "arm64:/test/hello_cxx" in spec.files.values())
+    asserts.true(env, "/test/tls/ca.pem" in spec.files.values())
+    asserts.equals(env, "debug", spec.invariants)
+    return unittest.end(env)
+
+def _java_test_impl(ctx):
+    env = unittest.begin(ctx)
+    spec = image_test_spec("java17", "root", "debian12", False)
+    asserts.true(env, "java/java17_debian12.yaml" in _names(spec.configs))
+    asserts.true(env, "java/java.yaml" in _names(spec.configs))
+    asserts.true(env, "/test/CheckKeystore.class" in spec.files.values())
+    asserts.equals(env, 120, spec.command_timeout)
+    base = image_test_spec("java_base", "root", "debian12", False)
+    asserts.false(env, "java/java.yaml" in _names(base.configs))
+    asserts.true(env, "java/java_base.yaml" in _names(base.configs))
+    return unittest.end(env)
+
+def _base_nossl_test_impl(ctx):
+    env = unittest.begin(ctx)
+    spec = image_test_spec("base_nossl", "nonroot", "debian12", False)
+    asserts.true(env, "base/base_nossl.yaml" in _names(spec.configs))
+    asserts.false(env, "base/base.yaml" in _names(spec.configs))
+    asserts.true(env, "amd64:/test/hello_ssl" in spec.files.values())
+    nodejs = image_test_spec("nodejs22", "nonroot", "debian12", False)
+    asserts.true(env, "nodejs/nodejs22.yaml" in _names(nodejs.configs))
+    asserts.true(env, "cc/cc.yaml" in _names(nodejs.configs))
+    return unittest.end(env)
+
+static_root_test = unittest.make(_static_root_test_impl)
+python3_debug_test = unittest.make(_python3_debug_test_impl)
+java_test = unittest.make(_java_test_impl)
+base_nossl_test = unittest.make(_base_nossl_test_impl)
+
+def images_test_suite(name):
+    unittest.suite(
+        name,
+        static_root_test,
+        python3_debug_test,
+        java_test,
+        base_nossl_test,
+    )
