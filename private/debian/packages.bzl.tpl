@@ -50,9 +50,14 @@ def npm_layer(name, arch):
         fail("%s: no npm build %r for %s in the lock %s; %s" % (LOCK["release"], name, arch, LOCK["lock_label"], _REFRESH))
     return Label("//%s:npm_%s" % (arch, name))
 
+def npm_metadata(name, arch):
+    """The lock entry (JSON file) of an npm-locked Node.js build, for SBOMs."""
+    npm_layer(name, arch)  # fails with the refresh command when it is not locked
+    return Label("//%s:npm_%s_metadata" % (arch, name))
+
 def versions(packages, arch):
     """The locked versions of some packages on one architecture, as "name=version" strings."""
     return ["%s=%s" % (p, LOCK["versions"][arch][p]) for p in packages]
 
 # Everything a family macro needs from this lock, in one value.
-HUB = struct(lock = LOCK, package = package, npm_layer = npm_layer)
+HUB = struct(lock = LOCK, package = package, npm_layer = npm_layer, npm_metadata = npm_metadata)

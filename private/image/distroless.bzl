@@ -7,6 +7,7 @@ named as GoogleContainerTools/distroless names them.
 
 load("@rules_oci//oci:defs.bzl", "oci_image", "oci_image_index")
 load(":catalog.bzl", "CATALOG", "PATH")
+load(":catalog_info.bzl", "image_catalog")
 load(":layers.bzl", "image_layer")
 
 # OCI platform variant of each architecture (distroless: arm = arm/v7, arm64 = arm64/v8).
@@ -121,6 +122,7 @@ def distroless_family(name, family, hub, catalog = CATALOG, visibility = ["//vis
     distro, lock, package, npm_layer = name, hub.lock, hub.package, hub.npm_layer
     helpers = {}
     indexes = []
+    publish = _Positions()  # what image_catalog gets: indexes, images and packages by position
 
     def helper(layer_name, arch, **kwargs):
         # Small per-release layers (CA bundle, symlinks, busybox), made once per package.
@@ -148,6 +150,7 @@ def distroless_family(name, family, hub, catalog = CATALOG, visibility = ["//vis
             image_name = row.debug_name if debug else row.name
             for user, spec in USERS.items():
                 per_arch = []
+                published = []
                 for arch in arches:
                     target = "%s_%s_%s_%s" % (image_name, user, arch, distro)
                     if debug:
@@ -179,10 +182,58 @@ def distroless_family(name, family, hub, catalog = CATALOG, visibility = ["//vis
                         )
                     if arch in in_index:
                         per_arch.append(":" + target)
+                        sbom = [str(package(arch, p)) for p in _row_packages(row, lock, arch)]
+                        if debug:
+                            sbom.append(str(package(arch, "busybox-static")))
+                        if row.npm:
+                            sbom.append(str(hub.npm_metadata(row.npm, arch)))
+                        published.append({
+                            "arch": arch,
+                            "image": publish.image(":" + target),
+                            "tag": "%s-%s" % (_tag(user, debug), arch),
+                            "packages": [publish.package(p) for p in sbom],
+                        })
                 index = "%s_%s_%s" % (image_name, user, distro)
                 oci_image_index(name = index, images = per_arch, visibility = visibility)
                 indexes.append(":" + index)
+                publish.indexes[":" + index] = json.encode({
+                    "repository": "%s-%s" % (row.name.replace("_", "-"), distro),
+                    "tag": _tag(user, debug),
+                    "images": published,
+                })
     native.filegroup(name = name, srcs = indexes, visibility = visibility)
+    image_catalog(
+        name = name + "_catalog",
+        indexes = publish.indexes,
+        images = publish.images,
+        packages = publish.packages,
+        visibility = visibility,
+    )
+
+def _tag(user, debug):
+    # distroless' tags: latest, nonroot, debug, debug-nonroot
+    if debug:
+        return "debug" if user == "root" else "debug-" + user
+    return "latest" if user == "root" else user
+
+def _Positions():
+    """Lists with a position for each distinct entry, as image_catalog refers to them."""
+    state = struct(indexes = {}, images = [], packages = [], seen = {})
+
+    def add(kind, items, label):
+        key = kind + label
+        if key not in state.seen:
+            state.seen[key] = len(items)
+            items.append(label)
+        return state.seen[key]
+
+    return struct(
+        indexes = state.indexes,
+        images = state.images,
+        packages = state.packages,
+        image = lambda label: add("image:", state.images, label),
+        package = lambda label: add("package:", state.packages, label),
+    )
 
 def _python(lock, arch):
     return _upstream_version(lock["versions"][arch]["python3"], 2) if "python3" in lock["versions"][arch] else ""
