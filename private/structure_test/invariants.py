@@ -1,6 +1,7 @@
 """Security invariants every distroless image keeps, checked on the unpacked filesystem.
 
-- no setuid or setgid file: nothing in the image can raise a process's privileges;
+- no setuid or setgid file: nothing in the image can raise a process's privileges (a setgid
+  directory only passes its group on to new files, and is allowed);
 - nothing world-writable but /tmp, which must be sticky (symlinks, always 0777, don't count);
 - everything owned by root (0:0), except /home/nonroot and what is below it, which may belong
   to the nonroot user (65532:65532);
@@ -43,7 +44,11 @@ def check_invariants(target: Target, debug: bool) -> list[CheckResult]:
     package_managers: list[str] = []
     for path, info in rootfs.walk(target.rootfs):
         mode = info.st_mode
-        if not stat.S_ISLNK(mode) and mode & (stat.S_ISUID | stat.S_ISGID):
+        if (
+            not stat.S_ISLNK(mode)
+            and not stat.S_ISDIR(mode)
+            and mode & (stat.S_ISUID | stat.S_ISGID)
+        ):
             setid.append(f"{path} ({rootfs.go_mode_string(mode)})")
         if not stat.S_ISLNK(mode) and mode & stat.S_IWOTH:
             sticky_ok = path in STICKY_WRITABLE and stat.S_ISDIR(mode) and mode & stat.S_ISVTX

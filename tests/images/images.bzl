@@ -89,16 +89,25 @@ def image_test_spec(image_name, user, distro, debug):
         files.update(_per_arch("hello_cxx", "/test/hello_cxx"))
     if image_name == "python3":
         configs += ["python3/python3.yaml", "python3/python3_%s.yaml" % distro]
+        if not debug:
+            configs.append("python3/entrypoint_%s.yaml" % distro)
+
+        # Importing the whole standard library takes ~25 s under qemu-user.
+        timeout = 120
     if image_name == "java_base":
         configs.append("java/java_base.yaml")
     if "java" in lineage:
         configs += ["java/java.yaml", "java/%s_%s.yaml" % (image_name, distro)]
+        if not debug:
+            configs.append("java/entrypoint.yaml")
         files[_IMAGES + "/java:check_keystore"] = "/test/CheckKeystore.class"
 
         # A JVM starts slowly under qemu-user.
         timeout = 120
     if "nodejs" in lineage:
         configs += ["nodejs/nodejs.yaml", "nodejs/%s.yaml" % image_name]
+        if not debug:
+            configs.append("nodejs/entrypoint.yaml")
     return struct(
         configs = ["%s:%s" % (_IMAGES, c) for c in configs],
         files = files,

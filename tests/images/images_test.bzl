@@ -38,6 +38,10 @@ def _python3_debug_test_impl(ctx):
     asserts.true(env, "arm64:/test/hello_cxx" in spec.files.values())
     asserts.true(env, "/test/tls/ca.pem" in spec.files.values())
     asserts.equals(env, "debug", spec.invariants)
+    asserts.equals(env, 120, spec.command_timeout)
+    nondebug = image_test_spec("python3", "root", "debian12", False)
+    asserts.equals(env, "python3/entrypoint_debian12.yaml", _names(nondebug.configs)[-1])
+    asserts.true(env, "static/nondebug.yaml" in _names(nondebug.configs))
     return unittest.end(env)
 
 def _java_test_impl(ctx):
@@ -45,6 +49,9 @@ def _java_test_impl(ctx):
     spec = image_test_spec("java17", "root", "debian12", False)
     asserts.true(env, "java/java17_debian12.yaml" in _names(spec.configs))
     asserts.true(env, "java/java.yaml" in _names(spec.configs))
+    asserts.true(env, "java/entrypoint.yaml" in _names(spec.configs))
+    debug = image_test_spec("java17", "root", "debian12", True)
+    asserts.false(env, "java/entrypoint.yaml" in _names(debug.configs))
     asserts.true(env, "/test/CheckKeystore.class" in spec.files.values())
     asserts.equals(env, 120, spec.command_timeout)
     base = image_test_spec("java_base", "root", "debian12", False)

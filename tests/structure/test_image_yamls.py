@@ -49,9 +49,11 @@ def test_every_file_images_bzl_names_exists():
     names += ["static/nondebug.yaml", "static/static.yaml", "debug/debug.yaml"]
     names += ["base/base_nossl.yaml", "base/base.yaml", "cc/cc.yaml", "python3/python3.yaml"]
     names += ["java/java_base.yaml", "java/java.yaml", "nodejs/nodejs.yaml"]
+    names += ["java/entrypoint.yaml", "nodejs/entrypoint.yaml"]
     for distro in ("debian12", "debian13"):
         names += [f"static/{distro}.yaml", f"debug/debug_{distro}.yaml"]
         names += [f"base/base_{distro}.yaml", f"python3/python3_{distro}.yaml"]
+        names += [f"python3/entrypoint_{distro}.yaml"]
     names += ["java/java17_debian12.yaml", "java/java21_debian13.yaml", "java/java25_debian13.yaml"]
     names += [f"nodejs/nodejs{major}.yaml" for major in (18, 20, 22, 24)]
     missing = [name for name in names if not (IMAGES / name).is_file()]
