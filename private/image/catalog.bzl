@@ -70,7 +70,57 @@ def image(
         debug_name = debug_name or name + "_debug",
     )
 
-JAVA_ENV = {"LANG": "C.UTF-8"}
+def _java_base(release, jre_set, jre):
+    # The JRE's native libraries and the Java CA keystore, without the JRE itself.
+    return image(
+        name = "java_base",
+        family = "java",
+        parent = "cc",
+        sets = [jre_set],
+        exclude = [jre],
+        skip = ["ca-certificates"],
+        layers = ["cacerts_java"],
+        env = {"LANG": "C.UTF-8"},
+        releases = [release],
+    )
+
+def _java(release, major):
+    return image(
+        name = "java" + major,
+        family = "java",
+        parent = "java_base",
+        sets = ["java" + major],
+        skip = ["ca-certificates"],
+        layers = ["java_link"],
+        jdk = "openjdk-%s-jre-headless" % major,
+        entrypoint = ["/usr/bin/java", "-jar"],
+        releases = [release],
+    )
+
+def _nodejs_debian(release, major):
+    # Debian's own Node.js, linked to distroless' /nodejs/bin/node.
+    return image(
+        name = "nodejs" + major,
+        family = "nodejs",
+        parent = "cc",
+        sets = ["nodejs"],
+        skip = ["ca-certificates"],
+        layers = ["node_link"],
+        entrypoint = ["/nodejs/bin/node"],
+        releases = [release],
+    )
+
+def _nodejs_official(major):
+    # An official Node.js build (amd64 and arm64 only), locked from the npm registry.
+    return image(
+        name = "nodejs" + major,
+        family = "nodejs",
+        parent = "cc",
+        sets = ["cc"],
+        npm = "nodejs" + major,
+        layers = ["npm"],
+        entrypoint = ["/nodejs/bin/node"],
+    )
 
 CATALOG = [
     image(
@@ -94,100 +144,13 @@ CATALOG = [
         env = {"LANG": "C.UTF-8"},
         entrypoint = ["/usr/bin/python{python}"],
     ),
-    # java_base: the JRE's native libraries and the Java CA keystore, without a JRE.
-    image(
-        name = "java_base",
-        family = "java",
-        parent = "cc",
-        sets = ["java17"],
-        exclude = ["openjdk-17-jre-headless"],
-        skip = ["ca-certificates"],
-        layers = ["cacerts_java"],
-        env = JAVA_ENV,
-        releases = ["debian12"],
-    ),
-    image(
-        name = "java_base",
-        family = "java",
-        parent = "cc",
-        sets = ["java21"],
-        exclude = ["openjdk-21-jre-headless"],
-        skip = ["ca-certificates"],
-        layers = ["cacerts_java"],
-        env = JAVA_ENV,
-        releases = ["debian13"],
-    ),
-    image(
-        name = "java17",
-        family = "java",
-        parent = "java_base",
-        sets = ["java17"],
-        skip = ["ca-certificates"],
-        layers = ["java_link"],
-        jdk = "openjdk-17-jre-headless",
-        entrypoint = ["/usr/bin/java", "-jar"],
-        releases = ["debian12"],
-    ),
-    image(
-        name = "java21",
-        family = "java",
-        parent = "java_base",
-        sets = ["java21"],
-        skip = ["ca-certificates"],
-        layers = ["java_link"],
-        jdk = "openjdk-21-jre-headless",
-        entrypoint = ["/usr/bin/java", "-jar"],
-        releases = ["debian13"],
-    ),
-    image(
-        name = "java25",
-        family = "java",
-        parent = "java_base",
-        sets = ["java25"],
-        skip = ["ca-certificates"],
-        layers = ["java_link"],
-        jdk = "openjdk-25-jre-headless",
-        entrypoint = ["/usr/bin/java", "-jar"],
-        releases = ["debian13"],
-    ),
-    # Debian's own Node.js: 18 on bookworm, 20 on trixie.
-    image(
-        name = "nodejs18",
-        family = "nodejs",
-        parent = "cc",
-        sets = ["nodejs"],
-        skip = ["ca-certificates"],
-        layers = ["node_link"],
-        entrypoint = ["/nodejs/bin/node"],
-        releases = ["debian12"],
-    ),
-    image(
-        name = "nodejs20",
-        family = "nodejs",
-        parent = "cc",
-        sets = ["nodejs"],
-        skip = ["ca-certificates"],
-        layers = ["node_link"],
-        entrypoint = ["/nodejs/bin/node"],
-        releases = ["debian13"],
-    ),
-    # The current LTS lines from the official builds (amd64 and arm64 only).
-    image(
-        name = "nodejs22",
-        family = "nodejs",
-        parent = "cc",
-        sets = ["cc"],
-        npm = "nodejs22",
-        layers = ["npm"],
-        entrypoint = ["/nodejs/bin/node"],
-    ),
-    image(
-        name = "nodejs24",
-        family = "nodejs",
-        parent = "cc",
-        sets = ["cc"],
-        npm = "nodejs24",
-        layers = ["npm"],
-        entrypoint = ["/nodejs/bin/node"],
-    ),
+    _java_base("debian12", "java17", "openjdk-17-jre-headless"),
+    _java_base("debian13", "java21", "openjdk-21-jre-headless"),
+    _java("debian12", "17"),
+    _java("debian13", "21"),
+    _java("debian13", "25"),
+    _nodejs_debian("debian12", "18"),
+    _nodejs_debian("debian13", "20"),
+    _nodejs_official("22"),
+    _nodejs_official("24"),
 ]
