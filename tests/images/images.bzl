@@ -109,7 +109,7 @@ def image_test_spec(image_name, user, distro, debug):
         if not debug:
             configs.append("nodejs/entrypoint.yaml")
     return struct(
-        configs = ["%s:%s" % (_IMAGES, c) for c in configs],
+        configs = ["%s/%s:%s" % ((_IMAGES,) + tuple(c.split("/"))) for c in configs],
         files = files,
         invariants = "debug" if debug else "default",
         command_timeout = timeout,

@@ -4,7 +4,8 @@ load("@bazel_skylib//lib:unittest.bzl", "asserts", "unittest")
 load(":images.bzl", "image_test_spec")
 
 def _names(labels):
-    return [label.split(":")[-1] for label in labels]
+    """//tests/images/static:common.yaml -> static/common.yaml"""
+    return [label.removeprefix("//tests/images/").replace(":", "/") for label in labels]
 
 def _static_root_test_impl(ctx):
     env = unittest.begin(ctx)
