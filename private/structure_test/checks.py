@@ -325,9 +325,14 @@ def _license_problem(root: Path, path: str) -> str | None:
         text = rootfs.read(root, path).decode("utf-8", errors="replace").upper()
     except rootfs.PathError as error:
         return f"no copyright file: {error}"
+    # A machine-readable (DEP-5) copyright file names its licences in `License:` fields; only
+    # those count, so that base-files' list of the licence texts it ships (`Files: licenses/AGPL-*`)
+    # is not taken for the package's own licence. Other files are searched whole, as CST does.
+    if text.startswith("FORMAT:"):
+        text = "\n".join(re.findall(r"^LICENSE:[^\n]*", text, flags=re.MULTILINE))
     for word in LICENSE_FORBIDDEN_WORDS:
         if word in text:
-            return f"{path} mentions {word}, a license this project does not accept"
+            return f"{path} names {word}, a license this project does not accept"
     return None
 
 

@@ -2,9 +2,11 @@
 
 - no setuid or setgid file: nothing in the image can raise a process's privileges (a setgid
   directory only passes its group on to new files, and is allowed);
-- nothing world-writable but /tmp, which must be sticky (symlinks, always 0777, don't count);
+- nothing world-writable but the sticky scratch directories: /tmp (required), and /var/tmp and
+  /var/lock as Debian's base-files creates them (gcr.io/distroless has them too); symlinks,
+  always 0777, don't count;
 - everything owned by root (0:0), except /home/nonroot and what is below it, which may belong
-  to the nonroot user (65532:65532);
+  to the nonroot user (65532:65532), and /var/local, which base-files gives to group staff (50);
 - no package manager (dpkg, apt): images are changed by rebuilding them, never in place;
 - non-debug images have no shell (/bin/sh, /busybox, bash, dash); debug images do have
   /busybox/sh, as that is what they are for.
@@ -20,7 +22,10 @@ from checks import CheckResult, Target
 
 NONROOT_HOME = "/home/nonroot"
 NONROOT_IDS = (65532, 65532)
-STICKY_WRITABLE = ("/tmp",)
+STICKY_WRITABLE = ("/tmp", "/var/tmp", "/var/lock")
+REQUIRED_STICKY = ("/tmp",)
+# Owners other than 0:0 that Debian's base-files sets and distroless keeps.
+DEBIAN_OWNERS = {"/var/local": (0, 50)}
 PACKAGE_MANAGER_GLOBS = tuple(
     f"{d}/{name}"
     for d in ("/bin", "/sbin", "/usr/bin", "/usr/sbin")
@@ -56,22 +61,25 @@ def check_invariants(target: Target, debug: bool) -> list[CheckResult]:
                 writable.append(f"{path} ({rootfs.go_mode_string(mode)})")
         owner = (info.st_uid, info.st_gid)
         in_home = path == NONROOT_HOME or path.startswith(NONROOT_HOME + "/")
-        if owner != (0, 0) and not (in_home and owner == NONROOT_IDS):
+        debian_owner = DEBIAN_OWNERS.get(path) == owner
+        if owner != (0, 0) and not (in_home and owner == NONROOT_IDS) and not debian_owner:
             owners.append(f"{path} ({info.st_uid}:{info.st_gid})")
         if any(fnmatch.fnmatchcase(path, glob) for glob in PACKAGE_MANAGER_GLOBS):
             package_managers.append(path)
-    for path in STICKY_WRITABLE:
+    for path in REQUIRED_STICKY:
         if not rootfs.exists(target.rootfs, path):
             writable.append(f"{path} is missing (expected a sticky world-writable directory)")
 
     results = [
         CheckResult("Invariant", "no setuid/setgid files", _listed(setid, "setuid/setgid")),
         CheckResult(
-            "Invariant", "nothing world-writable but a sticky /tmp", _listed(writable, "writable")
+            "Invariant",
+            "nothing world-writable but sticky /tmp, /var/tmp, /var/lock",
+            _listed(writable, "writable"),
         ),
         CheckResult(
             "Invariant",
-            f"owned by 0:0 except {NONROOT_HOME} (65532:65532)",
+            f"owned by 0:0 except {NONROOT_HOME} (65532:65532) and /var/local (0:50)",
             _listed(owners, "owned by"),
         ),
         CheckResult(

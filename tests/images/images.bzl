@@ -137,3 +137,31 @@ def distroless_image_test(name, image, image_name, user, distro, debug = False, 
         command_timeout = spec.command_timeout,
         **kwargs
     )
+
+def catalog_image_tests(name, distros, catalog):
+    """A distroless_image_test for every index of the catalog, and a test_suite of them all.
+
+    Args:
+        name: the test_suite.
+        distros: releases to test (debian12, debian13).
+        catalog: the rows of private/image/catalog.bzl.
+    """
+    tests = []
+    for distro in distros:
+        for row in catalog:
+            if row.releases and distro not in row.releases:
+                continue
+            for debug in (False, True):
+                image_name = row.debug_name if debug else row.name
+                for user in ("root", "nonroot"):
+                    index = "%s_%s_%s" % (image_name, user, distro)
+                    distroless_image_test(
+                        name = index + "_test",
+                        image = "//%s:%s" % (row.family, index),
+                        image_name = row.name,
+                        user = user,
+                        distro = distro,
+                        debug = debug,
+                    )
+                    tests.append(":%s_test" % index)
+    native.test_suite(name = name, tests = tests)

@@ -176,23 +176,30 @@ def test_metadata_check(image_root):
 @pytest.mark.skipif(os.geteuid() != 0, reason="chown needs root")
 def test_invariants(tmp_path):
     root = tmp_path / "rootfs"
-    for d in ("tmp", "home/nonroot", "bin", "usr/bin"):
+    for d in ("tmp", "home/nonroot", "bin", "usr/bin", "var/tmp", "var/local", "var/cache"):
         (root / d).mkdir(parents=True)
     os.chmod(root / "tmp", 0o1777)
-    os.chown(root / "home/nonroot", 65532, 65532)
+    os.chmod(root / "var/tmp", 0o1777)  # Debian's base-files: sticky and world-writable
     for path in root.rglob("*"):
-        if path.name != "nonroot":
-            os.chown(path, 0, 0)
+        os.chown(path, 0, 0)
     os.chown(root, 0, 0)
+    os.chown(root / "home/nonroot", 65532, 65532)
+    os.chown(root / "var/local", 0, 50)  # Debian's base-files: root:staff
     target = _target(root)
     assert all(r.passed for r in invariants.check_invariants(target, debug=False))
+    os.chown(root / "var/cache", 0, 50)  # the staff exception is /var/local's alone
+    failed = {r.name: r.errors for r in invariants.check_invariants(target, debug=False)}
+    owned = "owned by 0:0 except /home/nonroot (65532:65532) and /var/local (0:50)"
+    assert failed[owned] == ["owned by: /var/cache (0:50)"]
+    os.chown(root / "var/cache", 0, 0)
     (root / "usr/bin/dpkg-query").write_text("")
     (root / "bin/sh").symlink_to("dash")
     os.chmod(root / "tmp", 0o777)
     failed = {r.name: r.errors for r in invariants.check_invariants(target, debug=False)}
     assert failed["no dpkg/apt binaries"] == ["package manager: /usr/bin/dpkg-query"]
     assert failed["no shell in a non-debug image"] == ["shell: /bin/sh"]
-    assert failed["nothing world-writable but a sticky /tmp"] == ["writable: /tmp (drwxrwxrwx)"]
+    writable = "nothing world-writable but sticky /tmp, /var/tmp, /var/lock"
+    assert failed[writable] == ["writable: /tmp (drwxrwxrwx)"]
     debug = {r.name: r.errors for r in invariants.check_invariants(target, debug=True)}
     assert debug["debug image has /busybox/sh"] == ["missing: /busybox", "missing: /busybox/sh"]
 
@@ -220,3 +227,19 @@ def test_select_platforms():
     assert oci.select(images, ["arm64/v8"], [])[0].platform.variant == "v8"
     with pytest.raises(oci.ImageError, match="no platform 'riscv64'"):
         oci.select(images, ["riscv64"], [])
+
+
+def test_license_words_count_in_dep5_license_fields_only(tmp_path):
+    doc = tmp_path / "usr/share/doc/pkg"
+    doc.mkdir(parents=True)
+    copyright_file = doc / "copyright"
+    path = "/usr/share/doc/pkg/copyright"
+    dep5 = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\n"
+    # base-files lists the licence texts it ships; that is not its own licence.
+    copyright_file.write_text(dep5 + "Files: licenses/AGPL-*\nLicense: verbatim\n")
+    assert checks._license_problem(tmp_path, path) is None
+    copyright_file.write_text(dep5 + "Files: *\nLicense: AGPL-3+\n")
+    assert "names AGPL" in checks._license_problem(tmp_path, path)
+    # Free-form copyright files are searched whole, as container-structure-test does.
+    copyright_file.write_text("This program is under the WTFPL.\n")
+    assert "names WTFPL" in checks._license_problem(tmp_path, path)
