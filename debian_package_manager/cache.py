@@ -2,6 +2,11 @@
 
 Because a file's name is its digest, an entry is either complete and correct or absent; it is
 re-hashed when read so a corrupted disk entry is dropped and fetched again, never used.
+
+Beside the files, the cache keeps small markers of facts learnt over the network that do not
+change for a given content hash, e.g. "this URL serves the .deb with this sha256 and size"
+(`<cache>/available/<ab>/<key>`). Only positive facts are recorded: a marker saves a request,
+and a missing one only costs it.
 """
 
 from __future__ import annotations
@@ -41,6 +46,24 @@ class HashCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         os.replace(data_path, path)
         return path
+
+    def marker_path(self, kind: str, key: str) -> Path:
+        return self.root / kind / key[:2] / key
+
+    def has_marker(self, kind: str, key: str) -> bool:
+        return self.marker_path(kind, key).is_file()
+
+    def put_marker(self, kind: str, key: str, text: str) -> None:
+        """Record a marker atomically (`text` is for people reading the cache)."""
+        path = self.marker_path(kind, key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = self.new_temp_file()
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(temp, path)
+        finally:
+            temp.unlink(missing_ok=True)
 
     def new_temp_file(self) -> tuple[int, Path]:
         """A temp file on the cache's file system, so put() is an atomic rename."""

@@ -3,12 +3,19 @@
 Only transient failures (connection errors, time-outs, 5xx, truncated bodies) are retried. A
 404 or a hash mismatch fails at once with the URL in the message: retrying cannot fix them and
 falling back to another file would defeat the hash chain.
+
+`availability()` asks whether a file can be downloaded without downloading it: a HEAD request
+(a `Range: bytes=0-0` GET when HEAD is refused), whose Content-Length must match the size the
+signed index lists. A 404/410 or a wrong size is an answer ("unavailable, because ..."), not
+an error; transient failures are retried like downloads and are an error when tries run out.
+Positive answers are remembered in the cache, keyed by the file's sha256, size and URL.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -26,6 +33,10 @@ from debian_package_manager.progress import Progress
 USER_AGENT = f"distroless-debian-package-manager/{__version__}"
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 BLOCK = 1 << 16
+# HEAD answers that mean "ask with a ranged GET instead" rather than "the file is missing".
+HEAD_REFUSED = frozenset({400, 403, 405, 501})
+AVAILABLE = "available"  # the cache's marker kind for availability answers
+_CONTENT_RANGE = re.compile(r"^bytes\s+0-0/(\d+)$")
 
 
 @dataclass(frozen=True)
@@ -100,6 +111,37 @@ class Downloader:
             return [self.fetch(url, expected) for url, expected in items]
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
             futures = [pool.submit(self.fetch, url, expected) for url, expected in items]
+            return [future.result() for future in futures]
+
+    def availability(self, urls: Sequence[str], sha256: str, size: int) -> str | None:
+        """None when one of `urls` serves the file (tried in order), else why none does."""
+        for url in urls:
+            if self.cache.has_marker(AVAILABLE, availability_key(sha256, size, url)):
+                return None
+        reasons = []
+        for url in urls:
+            reason = self._with_retries(url, lambda url=url: self._probe(url, size))
+            if reason is None:
+                self.cache.put_marker(
+                    AVAILABLE, availability_key(sha256, size, url), f"{url} {size} {sha256}\n"
+                )
+                return None
+            reasons.append(reason)
+        return "; ".join(reasons)
+
+    def availability_all(
+        self, items: Sequence[tuple[Sequence[str], str, int]], jobs: int | None = None
+    ) -> list[str | None]:
+        """availability() of many (urls, sha256, size) in parallel; results in input order.
+
+        `jobs` defaults to twice the download parallelism: a HEAD request costs the server
+        next to nothing, and most of its time is the round trip.
+        """
+        jobs = max(1, jobs if jobs is not None else 2 * self.jobs)
+        if len(items) <= 1 or jobs == 1:
+            return [self.availability(*item) for item in items]
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(self.availability, *item) for item in items]
             return [future.result() for future in futures]
 
     # -- internals ------------------------------------------------------------------------
@@ -177,6 +219,55 @@ class Downloader:
             raise _Transient(f"truncated download of {url}: got {done} of {declared} bytes")
         return done
 
+    def _request(self, method: str, url: str, headers: dict[str, str]) -> requests.Response:
+        """One HEAD or ranged GET, headers only; connection errors, RETRY_STATUSES transient.
+
+        The connection is kept for the next request when the body is known to be small (none
+        for HEAD, one byte for a 206): mirrors answer fast, and a new connection per request
+        (with its DNS lookup) would cost more than the request.
+        """
+        self.network_requests += 1
+        try:
+            response = self._session().request(
+                method,
+                url,
+                headers={"Accept-Encoding": "identity", **headers},
+                timeout=self.timeout,
+                allow_redirects=True,
+                stream=True,
+            )
+            try:
+                if method == "HEAD" or (response.status_code == 206 and _small(response)):
+                    response.content  # noqa: B018 (the empty or 1-byte body: keeps the connection)
+            finally:
+                response.close()  # a body not read (a 200 to a ranged GET) is never downloaded
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+        ) as error:
+            raise _Transient(f"cannot check {url}: {_reason(error)}") from None
+        except requests.RequestException as error:
+            raise FetchError(f"cannot check {url}: {_reason(error)}") from None
+        if response.status_code in RETRY_STATUSES:
+            raise _Transient(f"cannot check {url}: HTTP {response.status_code}")
+        return response
+
+    def _probe(self, url: str, size: int) -> str | None:
+        """None when `url` serves `size` bytes, else the reason it does not."""
+        response = self._request("HEAD", url, {})
+        if response.status_code in HEAD_REFUSED:
+            response = self._request("GET", url, {"Range": "bytes=0-0"})
+            if response.status_code == 206:
+                match = _CONTENT_RANGE.match(response.headers.get("Content-Range", "").strip())
+                return _size_problem(url, match.group(1) if match else None, size)
+        if response.status_code == 200:
+            return _size_problem(url, response.headers.get("Content-Length"), size)
+        status = f"HTTP {response.status_code}"
+        if response.status_code not in (404, 410) and response.reason:
+            status += f" {response.reason}"
+        return f"{status} at {url}"
+
     def _get_bytes(self, url: str, headers: dict[str, str]) -> bytes:
         response = self._open(url, headers)
         chunks: list[bytes] = []
@@ -209,6 +300,26 @@ class Downloader:
             return self.cache.put(expected.algorithm, expected.hexdigest, temp_path)
         finally:
             temp_path.unlink(missing_ok=True)
+
+
+def availability_key(sha256: str, size: int, url: str) -> str:
+    """The cache key of "`url` serves the file with this sha256 and size"."""
+    return hashlib.sha256(f"{sha256} {size} {url}".encode()).hexdigest()
+
+
+def _small(response: requests.Response) -> bool:
+    length = response.headers.get("Content-Length", "")
+    return length.isdigit() and int(length) <= BLOCK
+
+
+def _size_problem(url: str, declared: str | None, size: int) -> str | None:
+    """A size mismatch as an unavailability reason; an undeclared size passes."""
+    if declared is None or not declared.strip().isdigit() or int(declared) == size:
+        return None
+    return (
+        f"size mismatch at {url}: the server announces {int(declared)} bytes, "
+        f"the signed index {size}"
+    )
 
 
 def _reason(error: Exception) -> str:
