@@ -76,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="accept Release files past Valid-Until (loudly; recorded in the lock)",
     )
+    network.add_argument(
+        "--require-available",
+        action="store_true",
+        help="fail (nothing written) when a locked .deb cannot be downloaded, instead of "
+        "recording it under 'unavailable' with a warning",
+    )
 
     parser = argparse.ArgumentParser(
         prog="python3 -m debian_package_manager",
@@ -152,7 +158,9 @@ def _lock_all(
     downloader = Downloader(
         cache, progress, retries=args.retries, retry_delay=args.retry_delay, jobs=args.jobs
     )
-    options = LockOptions(allow_expired=args.allow_expired)
+    options = LockOptions(
+        allow_expired=args.allow_expired, require_available=args.require_available
+    )
     if args.allow_expired:
         progress.warn("--allow-expired: Release files past Valid-Until will be accepted")
     documents = {}

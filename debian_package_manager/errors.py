@@ -27,6 +27,10 @@ class NotFoundError(FetchError):
         self.url = url
 
 
+class UnavailableError(FetchError):
+    """--require-available: a locked .deb cannot be downloaded from where the lock says."""
+
+
 class VerificationError(DpmError):
     """A signature, a Valid-Until date or a hash chain did not check out."""
 

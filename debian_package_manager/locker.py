@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from debian_package_manager import availability
 from debian_package_manager.archs import debian_arch
 from debian_package_manager.cache import HashCache
 from debian_package_manager.config import ArchiveSpec, ReleaseSpec
@@ -41,6 +42,7 @@ from debian_package_manager.verify import check_valid_until, verify_inrelease
 class LockOptions:
     allow_expired: bool = False  # --allow-expired: treat every archive as valid_until: ignore
     now: datetime | None = None  # reference time when no snapshot is used (tests set it)
+    require_available: bool = False  # --require-available: an unavailable .deb is an error
 
 
 @dataclass(frozen=True)
@@ -278,7 +280,20 @@ def lock_release(
         npm[spec.name] = {
             arch: entry.to_json() for arch, entry in lock_npm_set(spec, downloader).items()
         }
-    return build_document(release, states, resolutions, npm)
+    document = build_document(release, states, resolutions, npm)
+
+    checked = sum(len(entries) for entries in document["packages"].values())
+    step(f"{release.name}: checking that the {checked} locked .debs can be downloaded")
+    unavailable = availability.find_unavailable(document["packages"], downloader)
+    if options.require_available:
+        availability.require_available(release.name, unavailable)
+    document["unavailable"] = unavailable
+    document["unavailable_sets"] = availability.unavailable_sets(document["sets"], unavailable)
+    for line in availability.summaries(
+        release.name, document["packages"], unavailable, document["unavailable_sets"]
+    ):
+        warn(line)
+    return document
 
 
 def build_document(

@@ -77,3 +77,15 @@ def check_lock(document: Mapping[str, Any], config_sha256: str, path: Path) -> N
                     f"{path} is inconsistent: set {set_name} on {arch} lists "
                     f"{', '.join(missing[:5])} without a package entry; re-run lock"
                 )
+    # Optional (locks made before the availability check lack them): unavailable_sets must
+    # agree with unavailable and sets, or the Bazel side would skip the wrong images.
+    unavailable = document.get("unavailable", {})
+    for set_name, per_arch in document.get("unavailable_sets", {}).items():
+        for arch, names in per_arch.items():
+            members = set(document.get("sets", {}).get(set_name, {}).get(arch, []))
+            wrong = [n for n in names if n not in members or n not in unavailable.get(arch, {})]
+            if wrong:
+                raise StaleLockError(
+                    f"{path} is inconsistent: unavailable_sets.{set_name}.{arch} lists "
+                    f"{', '.join(wrong[:5])}, not an unavailable member of the set; re-run lock"
+                )

@@ -78,6 +78,15 @@ def diff_locks(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     for (set_name, delta), archs in sorted(set_changes.items()):
         lines.append(f"  set {set_name} ({_archs_label(archs, all_archs)}): {delta}")
 
+    old_missing, new_missing = old.get("unavailable", {}), new.get("unavailable", {})
+    for arch in sorted(set(old_missing) | set(new_missing)):
+        before, after = set(old_missing.get(arch, {})), set(new_missing.get(arch, {}))
+        if before != after:
+            delta = [f"+{n}" for n in sorted(after - before)] + [
+                f"-{n}" for n in sorted(before - after)
+            ]
+            lines.append(f"  unavailable {arch}: {' '.join(delta)}")
+
     old_npm, new_npm = old.get("npm", {}), new.get("npm", {})
     for set_name in sorted(set(old_npm) | set(new_npm)):
         for arch in sorted(set(old_npm.get(set_name, {})) | set(new_npm.get(set_name, {}))):

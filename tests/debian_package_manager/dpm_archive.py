@@ -179,15 +179,53 @@ class ArchiveBuilder:
 
 
 class FaultyHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the archive directory; `server.faults[path]` injects a failure for a path."""
+    """Serves the archive directory; `server.faults[path]` injects a failure for a path.
+
+    `server.requests` logs every request: a plain GET as its path, a HEAD as "HEAD <path>",
+    a GET with a Range header as "GET <path> <range>". Faults: "404", "503", "503-once",
+    "truncate", other bytes (also what HEAD describes), "no-head" (HEAD answers 405; a ranged
+    GET answers 206 with a Content-Range).
+    """
 
     def log_message(self, format, *args):  # keep test output clean
         pass
 
+    def do_HEAD(self):
+        server = self.server
+        server.requests.append(f"HEAD {self.path}")
+        fault = server.faults.get(self.path)
+        if fault in ("404", "503"):
+            self.send_error(int(fault))
+            return
+        if fault == "503-once":
+            del server.faults[self.path]
+            self.send_error(503)
+            return
+        if fault == "no-head":
+            self.send_error(405)
+            return
+        if isinstance(fault, bytes):
+            self._send_headers(len(fault))
+            return
+        super().do_HEAD()
+
     def do_GET(self):
         server = self.server
-        server.requests.append(self.path)
         fault = server.faults.get(self.path)
+        requested_range = self.headers.get("Range")
+        if requested_range:
+            server.requests.append(f"GET {self.path} {requested_range}")
+            if fault == "no-head" and requested_range == "bytes=0-0":
+                size = Path(self.translate_path(self.path)).stat().st_size
+                data = Path(self.translate_path(self.path)).read_bytes()[:1]
+                self.send_response(206)
+                self.send_header("Content-Range", f"bytes 0-0/{size}")
+                self.send_header("Content-Length", "1")
+                self.end_headers()
+                self.wfile.write(data)
+                return
+        else:
+            server.requests.append(self.path)
         if fault == "404":
             self.send_error(404)
             return
@@ -217,17 +255,26 @@ class FaultyHandler(http.server.SimpleHTTPRequestHandler):
         super().do_GET()
 
     def _send(self, data: bytes, content_type: str = "application/octet-stream"):
+        self._send_headers(len(data), content_type)
+        self.wfile.write(data)
+
+    def _send_headers(self, size: int, content_type: str = "application/octet-stream"):
         self.send_response(200)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Length", str(size))
         self.end_headers()
-        self.wfile.write(data)
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    # The default listen backlog of 5 is smaller than the tool's 8 parallel availability
+    # checks: the kernel drops the extra SYNs and the client retransmits after a second.
+    request_queue_size = 64
 
 
 class ArchiveServer:
     def __init__(self, directory: Path):
         handler = lambda *args, **kwargs: FaultyHandler(*args, directory=str(directory), **kwargs)  # noqa: E731
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = _Server(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.httpd.faults = {}
         self.httpd.documents = {}

@@ -80,6 +80,27 @@ def test_read_and_check(tmp_path):
         check_lock(doc, "abc", path)
 
 
+def test_check_accepts_and_checks_the_availability_fields(tmp_path):
+    path = tmp_path / "debian12.lock.json"
+    doc = document(amd64={"libc6": "2.36", "zlib1g": "1.3"}, arm64={"libc6": "2.36"})
+    doc["config_sha256"] = "abc"
+    check_lock(doc, "abc", path)  # a lock made before the availability check
+    doc["unavailable"] = {"amd64": {"zlib1g": "HTTP 404 at http://m/z.deb"}}
+    doc["unavailable_sets"] = {"base": {"amd64": ["zlib1g"]}}
+    check_lock(doc, "abc", path)
+    doc["unavailable_sets"] = {"base": {"amd64": ["libc6"]}}
+    with pytest.raises(StaleLockError, match=r"unavailable_sets.base.amd64 lists libc6"):
+        check_lock(doc, "abc", path)
+
+
+def test_diff_shows_availability_changes():
+    old = document(amd64={"libc6": "2.36"}, arm64={"libc6": "2.36"})
+    new = document(amd64={"libc6": "2.36"}, arm64={"libc6": "2.36"})
+    new["unavailable"] = {"arm64": {"libc6": "HTTP 404 at http://m/l.deb"}}
+    assert diff_locks(old, new) == ["debian12:", "  unavailable arm64: +libc6"]
+    assert diff_locks(new, old) == ["debian12:", "  unavailable arm64: -libc6"]
+
+
 def test_diff_groups_architectures():
     old = document(amd64={"libc6": "2.36-9", "gone": "1"}, arm64={"libc6": "2.36-9", "gone": "1"})
     new = document(amd64={"libc6": "2.36-10", "new": "2"}, arm64={"libc6": "2.36-10"})
