@@ -133,6 +133,7 @@ def _hub_repo_impl(rctx):
             "packages": {arch: sorted(pkgs.keys()) for arch, pkgs in lock["packages"].items()},
             "versions": {arch: {n: e["version"] for n, e in pkgs.items()} for arch, pkgs in lock["packages"].items()},
             "sets": lock.get("sets", {}),
+            "unavailable_sets": lock.get("unavailable_sets", {}),
             "npm": {s: {arch: e["version"] for arch, e in by_arch.items()} for s, by_arch in lock.get("npm", {}).items()},
             "lock_label": rctx.attr.lock_label,
         }, indent = "    "),

@@ -6,6 +6,7 @@ Each row extends its parent (layers and config), adds the Debian package sets of
                  /tmp, /root, /home/nonroot
   cacerts        /etc/ssl/certs/ca-certificates.crt from ca-certificates (no openssl needed)
   cacerts_java   /etc/ssl/certs/java/cacerts, the JKS keystore of the same certificates
+  c_utf8         /usr/lib/locale/C.utf8 from libc-bin, for LANG=C.UTF-8 (set locale_c_utf8)
   python_alias   /usr/bin/python -> python3.X
   java_link      /usr/bin/java -> the JRE of `jdk` (what update-alternatives would make)
   node_link      /nodejs/bin/node -> /usr/bin/node (distroless' path for node)
@@ -76,10 +77,10 @@ def _java_base(release, jre_set, jre):
         name = "java_base",
         family = "java",
         parent = "cc",
-        sets = [jre_set],
+        sets = [jre_set, "locale_c_utf8"],
         exclude = [jre],
-        skip = ["ca-certificates"],
-        layers = ["cacerts_java"],
+        skip = ["ca-certificates", "libc-bin"],
+        layers = ["cacerts_java", "c_utf8"],
         env = {"LANG": "C.UTF-8"},
         releases = [release],
     )
@@ -89,8 +90,8 @@ def _java(release, major):
         name = "java" + major,
         family = "java",
         parent = "java_base",
-        sets = ["java" + major],
-        skip = ["ca-certificates"],
+        sets = ["java" + major, "locale_c_utf8"],
+        skip = ["ca-certificates", "libc-bin"],
         layers = ["java_link"],
         jdk = "openjdk-%s-jre-headless" % major,
         entrypoint = ["/usr/bin/java", "-jar"],
@@ -138,9 +139,9 @@ CATALOG = [
         name = "python3",
         family = "python3",
         parent = "cc",
-        sets = ["python3"],
-        skip = ["ca-certificates"],
-        layers = ["python_alias"],
+        sets = ["python3", "locale_c_utf8"],
+        skip = ["ca-certificates", "libc-bin"],
+        layers = ["python_alias", "c_utf8"],
         env = {"LANG": "C.UTF-8"},
         entrypoint = ["/usr/bin/python{python}"],
     ),

@@ -103,7 +103,14 @@ def _row(catalog, name, distro):
     fail("no image %r for %s in the catalog" % (name, distro))
 
 def _row_arches(row, lock):
-    arches = [a for a in lock["architectures"] if all([a in lock["sets"][s] for s in row.sets])]
+    # Architectures where every set of the row is locked and downloadable (the lock tool lists
+    # in unavailable_sets the sets with a package the mirror does not serve).
+    unavailable = lock.get("unavailable_sets", {})
+    arches = [
+        a
+        for a in lock["architectures"]
+        if all([a in lock["sets"][s] and a not in unavailable.get(s, {}) for s in row.sets])
+    ]
     if row.npm:
         arches = [a for a in arches if a in lock["npm"].get(row.npm, {})]
     return arches
@@ -245,6 +252,8 @@ def _special_layer(helper, layer, row, lock, arch, package, npm_layer):
         return helper("cacerts", arch, kind = "cacerts", deb = str(package(arch, "ca-certificates")) + "_deb")
     if layer == "cacerts_java":
         return helper("cacerts_java", arch, kind = "cacerts", java = True, deb = str(package(arch, "ca-certificates")) + "_deb")
+    if layer == "c_utf8":
+        return helper("c_utf8", arch, kind = "locale", deb = str(package(arch, "libc-bin")) + "_deb")
     if layer == "python_alias":
         return helper("python_alias", arch, kind = "files", spec = json.encode([
             {"path": "usr/bin/python", "kind": "symlink", "target": "python" + _python(lock, arch), "mode": "0777"},

@@ -15,7 +15,7 @@ def _image_layer_impl(ctx):
         ctx.actions.write(spec_file, json.encode(spec))
         inputs.append(spec_file)
         args.add("--spec", spec_file)
-    elif ctx.attr.kind in ("cacerts", "busybox"):
+    elif ctx.attr.kind in ("cacerts", "busybox", "locale"):
         if not ctx.file.deb:
             fail("%s: kind %r needs `deb`" % (ctx.label, ctx.attr.kind))
         args.add("--deb", ctx.file.deb)
@@ -46,14 +46,15 @@ kind = "files": `spec` (JSON list of {path, kind: file|dir|symlink, mode, uid, g
 target}) plus `srcs` (file label -> path in the layer). kind = "cacerts": the CA bundle
 /etc/ssl/certs/ca-certificates.crt (and with `java`, the JKS keystore /etc/ssl/certs/java/cacerts)
 from the ca-certificates `deb`, with its dpkg status entry. kind = "busybox": busybox-static's
-binary as /busybox/busybox with a symlink per applet. kind = "node": /nodejs/bin/node from an
+binary as /busybox/busybox with a symlink per applet. kind = "locale": /usr/lib/locale/C.utf8
+from the libc-bin `deb`, with its dpkg status entry. kind = "node": /nodejs/bin/node from an
 official Node.js build's npm `tarball`.""",
     attrs = {
-        "kind": attr.string(mandatory = True, values = ["files", "cacerts", "busybox", "node"]),
+        "kind": attr.string(mandatory = True, values = ["files", "cacerts", "busybox", "node", "locale"]),
         "spec": attr.string(default = "[]", doc = "files: JSON list of entries."),
         "srcs": attr.label_keyed_string_dict(allow_files = True, doc = "files: file -> path in the layer."),
         "executable": attr.bool(default = False, doc = "files: `srcs` get mode 0755 instead of 0644."),
-        "deb": attr.label(allow_single_file = [".deb"], doc = "cacerts, busybox: the package."),
+        "deb": attr.label(allow_single_file = [".deb"], doc = "cacerts, busybox, locale: the package."),
         "java": attr.bool(default = False, doc = "cacerts: also write the Java keystore."),
         "tarball": attr.label(allow_single_file = True, doc = "node: the npm tarball."),
         "_tool": attr.label(default = "//private/image:layers.py", executable = True, cfg = "exec", allow_single_file = True),

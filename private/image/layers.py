@@ -183,6 +183,20 @@ def busybox_entries(deb: str) -> list[Entry]:
     return entries + status_entries("busybox-static", control)
 
 
+def locale_entries(deb: str) -> list[Entry]:
+    """/usr/lib/locale/C.utf8 of libc-bin, with the package's copyright and status entry (the
+    rest of libc-bin, ldconfig and friends, has no place in a distroless image)."""
+    files, control, _ = deb_files(deb, "libc-bin")
+    locale = {p: data for p, data in files.items() if p.startswith("usr/lib/locale/C.utf8/")}
+    if not locale:
+        raise LayerError("libc-bin: the package holds no usr/lib/locale/C.utf8")
+    entries = [Entry(path, content=data) for path, data in sorted(locale.items())]
+    copyright_path = "usr/share/doc/libc-bin/copyright"
+    if copyright_path in files:
+        entries.append(Entry(copyright_path, content=files[copyright_path]))
+    return entries + status_entries("libc-bin", control)
+
+
 def node_entries(tarball: str) -> list[Entry]:
     """package/bin/node of an official Node.js build as /nodejs/bin/node, with its licence."""
     with tarfile.open(tarball) as tar:
@@ -200,12 +214,12 @@ def node_entries(tarball: str) -> list[Entry]:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kind", choices=("files", "cacerts", "busybox", "node"))
+    parser.add_argument("kind", choices=("files", "cacerts", "busybox", "node", "locale"))
     parser.add_argument("--out", required=True)
     parser.add_argument(
         "--spec", help="files: JSON list of {path, kind, mode, uid, gid, content|src}"
     )
-    parser.add_argument("--deb", help="cacerts, busybox: the .deb")
+    parser.add_argument("--deb", help="cacerts, busybox, locale: the .deb")
     parser.add_argument("--java", action="store_true", help="cacerts: the Java keystore instead")
     parser.add_argument("--tarball", help="node: the npm tarball")
     args = parser.parse_args(argv)
@@ -217,6 +231,8 @@ def main(argv: list[str]) -> int:
             entries = cacerts_entries(args.deb, args.java)
         elif args.kind == "busybox":
             entries = busybox_entries(args.deb)
+        elif args.kind == "locale":
+            entries = locale_entries(args.deb)
         else:
             entries = node_entries(args.tarball)
         write_layer(entries, args.out)
