@@ -55,6 +55,7 @@ EXCEPTIONS = {
     "font": {"": "Font-exception-2.0"},
     "texinfo": {"": "Texinfo-exception"},
     "classpath": {"": "Classpath-exception-2.0"},
+    "gcc": {"GPL-2.0": "GCC-exception-2.0", "GPL-3.0": "GCC-exception-3.1"},
 }
 GNU = re.compile(
     r"(?P<name>A?GPL|LGPL|GFDL(?P<niv>-NIV)?)-?(?P<version>\d+(?:\.\d+)?)(?P<plus>\+)?"
