@@ -156,6 +156,7 @@ def build_layer(
         tarfile.open(fileobj=io.BytesIO(members.data_tar)) as data,
         tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as layer,
     ):
+        written: set[str] = set()
         for member in data:
             path = normalize(member.name)
             if path in ("", "."):
@@ -177,13 +178,18 @@ def build_layer(
                 if setuid == "strip":
                     member.mode &= ~0o6000
             report.files += 1
+            written.add(new_path)
             layer.addfile(member, data.extractfile(member) if member.isreg() else None)
         if report.setuid and setuid == "reject":
             raise LayerError(
                 f"{package}: setuid/setgid files {', '.join(report.setuid)}; distroless images "
                 'have none (strip the bits with setuid = "strip" if the package must be included)'
             )
+        # A path twice in one layer is refused by some clients (podman 5: "duplicates of file
+        # paths not supported"); base-files already ships /var/lib/dpkg.
         for directory in ("var", "var/lib", "var/lib/dpkg", STATUS_DIR):
+            if directory in written:
+                continue
             info = tarfile.TarInfo(directory)
             info.type, info.mode = tarfile.DIRTYPE, 0o755
             layer.addfile(info)
@@ -203,7 +209,10 @@ def add_file(layer: tarfile.TarFile, path: str, content: bytes) -> None:
 
 
 def licenses(copyright_text: str) -> list[str]:
-    """The distinct `License:` short names of a machine-readable (DEP-5) copyright file."""
+    """The distinct `License:` short names of a machine-readable (DEP-5) copyright file; none
+    for a free-form one, whose `License:` lines are prose, not names."""
+    if not copyright_text.startswith("Format:"):
+        return []
     names = re.findall(r"^License:[ \t]*(\S[^\n]*)$", copyright_text, flags=re.MULTILINE)
     return sorted({name.strip() for name in names})
 

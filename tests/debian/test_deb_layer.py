@@ -165,3 +165,20 @@ def test_licenses_reads_dep5_short_names():
         "Format: x\n\nFiles: *\nLicense: GPL-2+\n\nFiles: a\nLicense: MIT\n text\n\nLicense: MIT\n"
     )
     assert deb_layer.licenses(text) == ["GPL-2+", "MIT"]
+    # A free-form copyright file's "License:" lines are prose, not licence names.
+    assert deb_layer.licenses("This is free software.\nLicense: Permission to use, copy\n") == []
+
+
+def test_no_path_twice_when_the_package_ships_var_lib_dpkg(tmp_path):
+    # Some clients refuse a layer with a path twice (podman 5: "duplicates of file paths").
+    tree = {
+        "var/lib/dpkg": ("dir", 0o755),
+        "var/lib/misc": ("dir", 0o755),
+        "etc/issue": ("file", 0o644, "x"),
+    }
+    deb = make_deb(tmp_path, "base-files", tree)
+    layer = deb_layer.build_layer(deb, "base-files", merged_usr=False, setuid="reject")[0]
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(layer))) as tar:
+        names = [m.name for m in tar.getmembers()]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+    assert "var/lib/dpkg/status.d/base-files" in names
