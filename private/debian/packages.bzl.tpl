@@ -20,6 +20,19 @@ def package(arch, name):
         fail("%s: package %r is not in the lock %s for %s; %s" % (LOCK["release"], name, LOCK["lock_label"], arch, _REFRESH))
     return Label("//%s:%s" % (arch, name))
 
+def deb(arch, name):
+    """The .deb file of one locked package, for layers that take only part of it.
+
+    Args:
+        arch: architecture.
+        name: Debian package name.
+
+    Returns:
+        The label of the downloaded .deb.
+    """
+    package(arch, name)  # fails with the refresh command when it is not locked
+    return Label("//%s:%s_deb" % (arch, name))
+
 def set_packages(name, arch):
     """The resolved package names of one package set of the lock.
 
@@ -55,9 +68,12 @@ def npm_metadata(name, arch):
     npm_layer(name, arch)  # fails with the refresh command when it is not locked
     return Label("//%s:npm_%s_metadata" % (arch, name))
 
-def versions(packages, arch):
-    """The locked versions of some packages on one architecture, as "name=version" strings."""
-    return ["%s=%s" % (p, LOCK["versions"][arch][p]) for p in packages]
-
 # Everything a family macro needs from this lock, in one value.
-HUB = struct(lock = LOCK, package = package, npm_layer = npm_layer, npm_metadata = npm_metadata)
+HUB = struct(
+    lock = LOCK,
+    package = package,
+    deb = deb,
+    set_packages = set_packages,
+    npm_layer = npm_layer,
+    npm_metadata = npm_metadata,
+)

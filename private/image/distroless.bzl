@@ -86,11 +86,11 @@ def _upstream_version(version, parts):
     version = version.split(":")[-1].split("+")[0].split("-")[0].split("~")[0]
     return ".".join(version.split(".")[:parts])
 
-def _row_packages(row, lock, arch):
+def _row_packages(row, hub, arch):
     """All Debian packages of an image on one arch: its sets' closures minus `exclude`."""
     names = {}
     for set_name in row.sets:
-        for p in lock["sets"][set_name][arch]:
+        for p in hub.set_packages(set_name, arch):
             names[p] = True
     for p in row.exclude:
         names.pop(p, None)
@@ -126,7 +126,7 @@ def distroless_family(name, family, hub, catalog = CATALOG, visibility = ["//vis
         catalog: the rows (catalog.bzl); parents may belong to other families.
         visibility: of every target.
     """
-    distro, lock, package, npm_layer = name, hub.lock, hub.package, hub.npm_layer
+    distro, lock, package = name, hub.lock, hub.package
     helpers = {}
     indexes = []
     publish = _Positions()  # what image_catalog gets: indexes, images and packages by position
@@ -143,13 +143,14 @@ def distroless_family(name, family, hub, catalog = CATALOG, visibility = ["//vis
         if row.family != family or (row.releases and distro not in row.releases):
             continue
         arches = _row_arches(row, lock)
+        parent = _row(catalog, row.parent, distro) if row.parent else None
+        parent_base = (":" if parent.family == family else "//%s:" % parent.family) + parent.name if parent else None
+        packages = {arch: _row_packages(row, hub, arch) for arch in arches}
         own_packages = {}
         for arch in arches:
-            mine = _row_packages(row, lock, arch)
-            parent = _row(catalog, row.parent, distro) if row.parent else None
-            theirs = _row_packages(parent, lock, arch) if parent else []
-            own_packages[arch] = [p for p in mine if p not in theirs and p not in row.skip]
-        in_index = consistent_arches(lock, {a: _row_packages(row, lock, a) for a in arches})
+            theirs = _row_packages(parent, hub, arch) if parent else []
+            own_packages[arch] = [p for p in packages[arch] if p not in theirs and p not in row.skip]
+        in_index = consistent_arches(lock, packages)
         env = dict(row.env)
         if row.jdk:
             env["JAVA_VERSION"] = _upstream_version(lock["versions"][arches[0]][row.jdk], 3)
@@ -164,7 +165,7 @@ def distroless_family(name, family, hub, catalog = CATALOG, visibility = ["//vis
                         _image(
                             name = target,
                             base = ":%s_%s_%s_%s" % (row.name, user, arch, distro),
-                            tars = [helper("busybox", arch, kind = "busybox", deb = str(package(arch, "busybox-static")) + "_deb")],
+                            tars = [helper("busybox", arch, kind = "busybox", deb = hub.deb(arch, "busybox-static"))],
                             env = {"PATH": PATH + ":/busybox"},
                             entrypoint = ["/busybox/sh"],
                             arch = arch,
@@ -172,12 +173,10 @@ def distroless_family(name, family, hub, catalog = CATALOG, visibility = ["//vis
                         )
                     else:
                         tars = [package(arch, p) for p in _install_order(own_packages[arch])]
-                        tars += [_special_layer(helper, layer, row, lock, arch, package, npm_layer) for layer in row.layers]
-                        parent_family = _row(catalog, row.parent, distro).family if row.parent else family
-                        parent_pkg = "" if parent_family == family else "//" + parent_family
+                        tars += [_special_layer(helper, layer, row, hub, arch) for layer in row.layers]
                         _image(
                             name = target,
-                            base = "%s:%s_%s_%s_%s" % (parent_pkg, row.parent, user, arch, distro) if row.parent else None,
+                            base = "%s_%s_%s_%s" % (parent_base, user, arch, distro) if parent else None,
                             tars = tars,
                             env = env,
                             entrypoint = row.entrypoint and [e.format(python = _python(lock, arch)) for e in row.entrypoint],
@@ -189,7 +188,7 @@ def distroless_family(name, family, hub, catalog = CATALOG, visibility = ["//vis
                         )
                     if arch in in_index:
                         per_arch.append(":" + target)
-                        sbom = [str(package(arch, p)) for p in _row_packages(row, lock, arch)]
+                        sbom = [str(package(arch, p)) for p in packages[arch]]
                         if debug:
                             sbom.append(str(package(arch, "busybox-static")))
                         if row.npm:
@@ -245,15 +244,16 @@ def _Positions():
 def _python(lock, arch):
     return _upstream_version(lock["versions"][arch]["python3"], 2) if "python3" in lock["versions"][arch] else ""
 
-def _special_layer(helper, layer, row, lock, arch, package, npm_layer):
+def _special_layer(helper, layer, row, hub, arch):
+    lock = hub.lock
     if layer == "release_files":
         return helper("release_files", None, kind = "files", spec = release_files_spec(lock))
     if layer == "cacerts":
-        return helper("cacerts", arch, kind = "cacerts", deb = str(package(arch, "ca-certificates")) + "_deb")
+        return helper("cacerts", arch, kind = "cacerts", deb = hub.deb(arch, "ca-certificates"))
     if layer == "cacerts_java":
-        return helper("cacerts_java", arch, kind = "cacerts", java = True, deb = str(package(arch, "ca-certificates")) + "_deb")
+        return helper("cacerts_java", arch, kind = "cacerts", java = True, deb = hub.deb(arch, "ca-certificates"))
     if layer == "c_utf8":
-        return helper("c_utf8", arch, kind = "locale", deb = str(package(arch, "libc-bin")) + "_deb")
+        return helper("c_utf8", arch, kind = "locale", deb = hub.deb(arch, "libc-bin"))
     if layer == "python_alias":
         return helper("python_alias", arch, kind = "files", spec = json.encode([
             {"path": "usr/bin/python", "kind": "symlink", "target": "python" + _python(lock, arch), "mode": "0777"},
@@ -268,7 +268,7 @@ def _special_layer(helper, layer, row, lock, arch, package, npm_layer):
             {"path": "nodejs/bin/node", "kind": "symlink", "target": "/usr/bin/node", "mode": "0777"},
         ]))
     if layer == "npm":
-        return npm_layer(row.npm, arch)
+        return hub.npm_layer(row.npm, arch)
     fail("unknown special layer %r in row %s" % (layer, row.name))
 
 def release_files_spec(lock):
