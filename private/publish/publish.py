@@ -64,6 +64,7 @@ ATTESTATIONS = (("spdxjson", "spdx"), ("cyclonedx", "cyclonedx"))
 NOT_FOUND = ("MANIFEST_UNKNOWN", "NAME_UNKNOWN", "status code 404", "404 Not Found")
 NOT_ATTEMPTED = "not attempted after the registry error"
 PUSH_TIMEOUT = 1800
+PUSH_ATTEMPTS = 3  # a push that lost a blob race (DIGEST_INVALID) is tried this often
 COMMAND_TIMEOUT = 300
 
 
@@ -341,6 +342,24 @@ def outcomes_of(index: Index) -> list[Outcome]:
     return [Outcome(index.name, index.digest), *images]
 
 
+def push_layout(layout: Path, ref: str, name: str, opts: Options) -> None:
+    """crane push of one layout by digest, tried again when the registry lost a race.
+
+    Parallel pushes upload the blobs that images share at the same time; the distribution
+    registry then sometimes refuses a manifest with DIGEST_INVALID although every blob arrived
+    (seen in 2 of 6 runs of the end-to-end test). Pushing again succeeds: the blobs are there.
+    """
+    what = f"push {name} ({short(ref.rsplit('@', 1)[1])})"
+    for attempt in range(PUSH_ATTEMPTS):
+        try:
+            run(crane(opts, "push", str(layout), ref), what, opts, timeout=PUSH_TIMEOUT)
+            return
+        except PublishError as e:
+            if "DIGEST_INVALID" not in str(e) or attempt == PUSH_ATTEMPTS - 1:
+                raise
+            time.sleep(1 + attempt)
+
+
 def publish_index(index: Index, outcomes: list[Outcome], opts: Options, log: Log) -> None:
     """Push, sign and attest one index and its per-arch images (no tags yet)."""
     repo = f"{opts.registry}/{index.repository}"
@@ -358,12 +377,7 @@ def publish_index(index: Index, outcomes: list[Outcome], opts: Options, log: Log
             outcome.push = "skipped"
             continue
         started = time.monotonic()
-        run(
-            crane(opts, "push", str(layouts[position]), f"{repo}@{outcome.digest}"),
-            f"push {outcome.name} ({short(outcome.digest)})",
-            opts,
-            timeout=PUSH_TIMEOUT,
-        )
+        push_layout(layouts[position], f"{repo}@{outcome.digest}", outcome.name, opts)
         outcome.push = "pushed"
         took = time.monotonic() - started
         log(f"pushed   {repo}@{short(outcome.digest)} ({outcome.name}) in {took:.1f}s")
