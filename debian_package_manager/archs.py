@@ -23,8 +23,3 @@ def debian_arch(arch: str) -> str:
         known = ", ".join(DEBIAN_ARCH)
         hint = f" (did you mean {DISTROLESS_ARCH[arch]!r}?)" if arch in DISTROLESS_ARCH else ""
         raise ConfigError(f"unknown architecture {arch!r}{hint}; known: {known}") from None
-
-
-def distroless_arch(debian: str) -> str:
-    """The distroless name of a Debian architecture (the Debian name when there is none)."""
-    return DISTROLESS_ARCH.get(debian, debian)

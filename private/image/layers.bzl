@@ -1,63 +1,113 @@
-"""image_layer: the layers of an image that are not whole Debian packages (see layers.py)."""
+"""The layers of a catalog row that are not whole Debian packages, each a named function.
 
-def _image_layer_impl(ctx):
-    out = ctx.actions.declare_file(ctx.label.name + ".tar.gz")
-    args = ctx.actions.args()
-    args.add(ctx.attr.kind)
-    args.add("--out", out)
-    inputs = []
-    if ctx.attr.kind == "files":
-        spec = json.decode(ctx.attr.spec)
-        for src, path in ctx.attr.srcs.items():
-            spec.append({"path": path, "src": src.files.to_list()[0].path, "mode": "0755" if ctx.attr.executable else "0644"})
-            inputs.extend(src.files.to_list())
-        spec_file = ctx.actions.declare_file(ctx.label.name + ".spec.json")
-        ctx.actions.write(spec_file, json.encode(spec))
-        inputs.append(spec_file)
-        args.add("--spec", spec_file)
-    elif ctx.attr.kind in ("cacerts", "busybox", "locale"):
-        if not ctx.file.deb:
-            fail("%s: kind %r needs `deb`" % (ctx.label, ctx.attr.kind))
-        args.add("--deb", ctx.file.deb)
-        inputs.append(ctx.file.deb)
-        if ctx.attr.java:
-            args.add("--java")
-    else:
-        if not ctx.file.tarball:
-            fail("%s: kind 'node' needs `tarball`" % ctx.label)
-        args.add("--tarball", ctx.file.tarball)
-        inputs.append(ctx.file.tarball)
-    ctx.actions.run(
-        executable = ctx.executable._tool,
-        arguments = [args],
-        inputs = inputs,
-        tools = [ctx.file._deb_layer],
-        outputs = [out],
-        mnemonic = "ImageLayer",
-        progress_message = "Writing the %s layer %%{label}" % ctx.attr.kind,
-    )
-    return [DefaultInfo(files = depset([out]))]
+A row lists them in `layers` (`layers = [layers.ca_bundle, layers.release_files]`). Each takes
+the `target` struct of one per-arch image (hub, arch, release, row, declare) and returns the
+label of its layer; `declare` makes a layer once per package, shared by every image that uses it.
+"""
 
-image_layer = rule(
-    implementation = _image_layer_impl,
-    doc = """A deterministic gzip layer made by private/image/layers.py.
+load("//private/layers:busybox_layer.bzl", "busybox_layer")
+load("//private/layers:ca_bundle_layer.bzl", "ca_bundle_layer")
+load("//private/layers:files_layer.bzl", "files_layer")
+load("//private/layers:java_keystore_layer.bzl", "java_keystore_layer")
+load("//private/layers:locale_layer.bzl", "locale_layer")
+load(":versions.bzl", "java_major", "python_version")
 
-kind = "files": `spec` (JSON list of {path, kind: file|dir|symlink, mode, uid, gid, content,
-target}) plus `srcs` (file label -> path in the layer). kind = "cacerts": the CA bundle
-/etc/ssl/certs/ca-certificates.crt (and with `java`, the JKS keystore /etc/ssl/certs/java/cacerts)
-from the ca-certificates `deb`, with its dpkg status entry. kind = "busybox": busybox-static's
-binary as /busybox/busybox with a symlink per applet. kind = "locale": /usr/lib/locale/C.utf8
-from the libc-bin `deb`, with its dpkg status entry. kind = "node": /nodejs/bin/node from an
-official Node.js build's npm `tarball`.""",
-    attrs = {
-        "kind": attr.string(mandatory = True, values = ["files", "cacerts", "busybox", "node", "locale"]),
-        "spec": attr.string(default = "[]", doc = "files: JSON list of entries."),
-        "srcs": attr.label_keyed_string_dict(allow_files = True, doc = "files: file -> path in the layer."),
-        "executable": attr.bool(default = False, doc = "files: `srcs` get mode 0755 instead of 0644."),
-        "deb": attr.label(allow_single_file = [".deb"], doc = "cacerts, busybox, locale: the package."),
-        "java": attr.bool(default = False, doc = "cacerts: also write the Java keystore."),
-        "tarball": attr.label(allow_single_file = True, doc = "node: the npm tarball."),
-        "_tool": attr.label(default = "//private/image:layers.py", executable = True, cfg = "exec", allow_single_file = True),
-        "_deb_layer": attr.label(default = "//private/debian:deb_layer.py", allow_single_file = True),
-    },
-)
+PASSWD = """\
+root:x:0:0:root:/root:/sbin/nologin
+nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin
+nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin
+"""
+
+GROUP = """\
+root:x:0:
+nobody:x:65534:
+tty:x:5:
+staff:x:50:
+nonroot:x:65532:
+"""
+
+NSSWITCH = """\
+passwd:         files
+group:          files
+shadow:         files
+gshadow:        files
+
+hosts:          files dns
+networks:       files
+
+protocols:      db files
+services:       db files
+ethers:         db files
+rpc:            db files
+"""
+
+OS_RELEASE = """\
+PRETTY_NAME="Distroless"
+NAME="Debian GNU/Linux"
+ID="debian"
+VERSION_ID="{version}"
+VERSION="Debian GNU/Linux {version} ({codename})"
+HOME_URL="https://github.com/GoogleContainerTools/distroless"
+SUPPORT_URL="https://github.com/GoogleContainerTools/distroless/blob/master/README.md"
+BUG_REPORT_URL="https://github.com/GoogleContainerTools/distroless/issues/new"
+"""
+
+def release_files_entries(lock):
+    """The distroless files of a release: users, groups, nsswitch, os-release, /tmp and homes."""
+    return [
+        {"path": "etc/passwd", "content": PASSWD},
+        {"path": "etc/group", "content": GROUP},
+        {"path": "etc/nsswitch.conf", "content": NSSWITCH},
+        {"path": "usr/lib/os-release", "content": OS_RELEASE.format(
+            version = lock["release"].removeprefix("debian"),
+            codename = lock["codename"],
+        )},
+        {"path": "etc/os-release", "kind": "symlink", "target": "../usr/lib/os-release", "mode": "0777"},
+        {"path": "tmp", "kind": "dir", "mode": "1777"},
+        {"path": "root", "kind": "dir", "mode": "0700"},
+        {"path": "home", "kind": "dir", "mode": "0755"},
+        {"path": "home/nonroot", "kind": "dir", "mode": "0700", "uid": 65532, "gid": 65532},
+    ]
+
+def _symlink(path, target):
+    return json.encode([{"path": path, "kind": "symlink", "target": target, "mode": "0777"}])
+
+def release_files(target):
+    """/etc/passwd, /etc/group, nsswitch.conf, os-release (PRETTY_NAME="Distroless"), /tmp, homes."""
+    return target.declare("release_files", None, files_layer, entries = json.encode(release_files_entries(target.hub.lock)))
+
+def ca_bundle(target):
+    """/etc/ssl/certs/ca-certificates.crt from ca-certificates (no openssl needed)."""
+    return target.declare("cacerts", target.arch, ca_bundle_layer, deb = target.hub.deb(target.arch, "ca-certificates"))
+
+def java_keystore(target):
+    """/etc/ssl/certs/java/cacerts, the JKS keystore of the same certificates."""
+    return target.declare("cacerts_java", target.arch, java_keystore_layer, deb = target.hub.deb(target.arch, "ca-certificates"))
+
+def c_utf8(target):
+    """/usr/lib/locale/C.utf8 from libc-bin, for LANG=C.UTF-8 (package set locale_c_utf8)."""
+    return target.declare("c_utf8", target.arch, locale_layer, deb = target.hub.deb(target.arch, "libc-bin"))
+
+def python_alias(target):
+    """/usr/bin/python -> python3.X."""
+    version = python_version(target.hub.lock, target.arch)
+    return target.declare("python_alias", target.arch, files_layer, entries = _symlink("usr/bin/python", "python" + version))
+
+def java_link(target):
+    """/usr/bin/java -> the JRE of the row's `jdk` (what update-alternatives would make)."""
+    lock, arch = target.hub.lock, target.arch
+    major = java_major(lock, arch, target.row.jdk)
+    jvm = "/usr/lib/jvm/java-%s-openjdk-%s/bin/java" % (major, lock["debian_architectures"][arch])
+    return target.declare("java_link_" + major, arch, files_layer, entries = _symlink("usr/bin/java", jvm))
+
+def node_link(target):
+    """/nodejs/bin/node -> /usr/bin/node, distroless' path for Debian's node."""
+    return target.declare("node_link", target.arch, files_layer, entries = _symlink("nodejs/bin/node", "/usr/bin/node"))
+
+def npm_node(target):
+    """/nodejs/bin/node from the official Node.js build locked as the row's `npm`."""
+    return target.hub.npm_layer(target.row.npm, target.arch)
+
+def busybox(target):
+    """busybox-static under /busybox: the debug variants' shell."""
+    return target.declare("busybox", target.arch, busybox_layer, deb = target.hub.deb(target.arch, "busybox-static"))

@@ -1,6 +1,6 @@
 """distroless_sbom: SPDX 2.3 and CycloneDX 1.6 SBOMs of every per-arch image of a catalog."""
 
-load("//private/image:catalog_info.bzl", "DistrolessCatalogInfo")
+load("//private/index:plan.bzl", "DistrolessCatalogInfo")
 
 DistrolessSbomInfo = provider(
     doc = "The SBOMs of a family's per-arch images, with the catalog they describe.",

@@ -1,9 +1,9 @@
 """Which structure test files and test programs go with which distroless image.
 
-`image_test_spec` maps a catalog image (private/image/catalog.bzl: static, base_nossl, base,
+`image_test_spec` maps a catalog image (the rows of each family's images.bzl: static, base_nossl, base,
 cc, python3, java_base, java17, java21, java25, nodejs18, nodejs20, nodejs22, nodejs24), a
 user (root, nonroot), a release (debian12, debian13) and debug or not to the YAML files of
-tests/images and the files the tests copy into the image. `distroless_image_test` declares the
+<family>/testdata and the files the tests copy into the image (tests/images/programs). `distroless_image_test` declares the
 structure_test; a family's BUILD file calls it once per index, e.g.
 
     distroless_image_test(
@@ -15,9 +15,9 @@ structure_test; a family's BUILD file calls it once per index, e.g.
     )
 """
 
-load("//testing:defs.bzl", "structure_test")
+load("//:defs.bzl", "structure_test")
 
-_IMAGES = "//tests/images"
+_PROGRAMS = "//tests/images/programs"
 
 # Each image's ancestors in the catalog, itself included: a test of a parent holds for its
 # children (static's files are in every image, base's libssl in cc, python3, java, nodejs).
@@ -37,12 +37,12 @@ _LINEAGE = {
     "static": ["static"],
 }
 
-# Architectures the test programs are built for (tests/images/cc: the toolchain root's gcc and
+# Architectures the test programs are built for (tests/images/programs: the toolchain root's gcc and
 # aarch64 cross compilers). Other platforms of an index are skipped by the runner, with a note.
 TEST_PROGRAM_ARCHES = ["amd64", "arm64"]
 
 def _per_arch(program, dest):
-    return {"%s/cc:%s_%s" % (_IMAGES, program, arch): "%s:%s" % (arch, dest) for arch in TEST_PROGRAM_ARCHES}
+    return {"%s:%s_%s" % (_PROGRAMS, program, arch): "%s:%s" % (arch, dest) for arch in TEST_PROGRAM_ARCHES}
 
 def image_test_spec(image_name, user, distro, debug):
     """The structure test files and copied files of one image variant.
@@ -62,17 +62,17 @@ def image_test_spec(image_name, user, distro, debug):
         fail("user must be root or nonroot, got %r" % user)
     lineage = _LINEAGE[image_name]
     configs = [
-        "static/common.yaml",
-        "static/%s.yaml" % user,
-        "static/%s.yaml" % distro,
-        "debug/debug.yaml" if debug else "static/nondebug.yaml",
+        "base/common.yaml",
+        "base/%s.yaml" % user,
+        "base/static_%s.yaml" % distro,
+        "base/debug.yaml" if debug else "base/nondebug.yaml",
     ]
     if debug:
-        configs.append("debug/debug_%s.yaml" % distro)
+        configs.append("base/debug_%s.yaml" % distro)
     files = _per_arch("id_static", "/test/id_static")
     timeout = 30
     if image_name == "static":
-        configs.append("static/static.yaml")
+        configs.append("base/static.yaml")
     if image_name == "base_nossl":
         configs.append("base/base_nossl.yaml")
         files.update(_per_arch("hello_ssl", "/test/hello_ssl"))
@@ -80,9 +80,9 @@ def image_test_spec(image_name, user, distro, debug):
         configs += ["base/base.yaml", "base/base_%s.yaml" % distro]
         files.update(_per_arch("hello_ssl", "/test/hello_ssl"))
         files.update({
-            _IMAGES + "/cc:tls_ca.pem": "/test/tls/ca.pem",
-            _IMAGES + "/cc:tls_server.key": "/test/tls/server.key",
-            _IMAGES + "/cc:tls_server.pem": "/test/tls/server.pem",
+            _PROGRAMS + ":tls_ca.pem": "/test/tls/ca.pem",
+            _PROGRAMS + ":tls_server.key": "/test/tls/server.key",
+            _PROGRAMS + ":tls_server.pem": "/test/tls/server.pem",
         })
     if "cc" in lineage:
         configs.append("cc/cc.yaml")
@@ -100,7 +100,7 @@ def image_test_spec(image_name, user, distro, debug):
         configs += ["java/java.yaml", "java/%s_%s.yaml" % (image_name, distro)]
         if not debug:
             configs.append("java/entrypoint.yaml")
-        files[_IMAGES + "/java:check_keystore"] = "/test/CheckKeystore.class"
+        files[_PROGRAMS + ":check_keystore"] = "/test/CheckKeystore.class"
 
         # A JVM starts slowly under qemu-user.
         timeout = 120
@@ -109,14 +109,14 @@ def image_test_spec(image_name, user, distro, debug):
         if not debug:
             configs.append("nodejs/entrypoint.yaml")
     return struct(
-        configs = ["%s/%s:%s" % ((_IMAGES,) + tuple(c.split("/"))) for c in configs],
+        configs = ["//%s:testdata/%s" % tuple(c.split("/")) for c in configs],
         files = files,
         invariants = "debug" if debug else "default",
         command_timeout = timeout,
     )
 
 def distroless_image_test(name, image, image_name, user, distro, debug = False, **kwargs):
-    """A structure_test of one distroless image or index with the tests/images files for it.
+    """A structure_test of one distroless image or index with its families' testdata files.
 
     Args:
         name: the test's name.
@@ -144,7 +144,7 @@ def catalog_image_tests(name, distros, catalog):
     Args:
         name: the test_suite.
         distros: releases to test (debian12, debian13).
-        catalog: the rows of private/image/catalog.bzl.
+        catalog: the rows of the catalog (private/image/catalog.bzl).
     """
     tests = []
     for distro in distros:

@@ -4,18 +4,18 @@ load("@bazel_skylib//lib:unittest.bzl", "asserts", "unittest")
 load(":images.bzl", "image_test_spec")
 
 def _names(labels):
-    """//tests/images/static:common.yaml -> static/common.yaml"""
-    return [label.removeprefix("//tests/images/").replace(":", "/") for label in labels]
+    """//base:testdata/common.yaml -> base/common.yaml"""
+    return [label.removeprefix("//").replace(":testdata/", "/") for label in labels]
 
 def _static_root_test_impl(ctx):
     env = unittest.begin(ctx)
     spec = image_test_spec("static", "root", "debian12", False)
     asserts.equals(env, [
-        "static/common.yaml",
-        "static/root.yaml",
-        "static/debian12.yaml",
-        "static/nondebug.yaml",
-        "static/static.yaml",
+        "base/common.yaml",
+        "base/root.yaml",
+        "base/static_debian12.yaml",
+        "base/nondebug.yaml",
+        "base/static.yaml",
     ], _names(spec.configs))
     asserts.equals(env, ["amd64:/test/id_static", "arm64:/test/id_static"], sorted(spec.files.values()))
     asserts.equals(env, "default", spec.invariants)
@@ -25,11 +25,11 @@ def _python3_debug_test_impl(ctx):
     env = unittest.begin(ctx)
     spec = image_test_spec("python3", "nonroot", "debian13", True)
     asserts.equals(env, [
-        "static/common.yaml",
-        "static/nonroot.yaml",
-        "static/debian13.yaml",
-        "debug/debug.yaml",
-        "debug/debug_debian13.yaml",
+        "base/common.yaml",
+        "base/nonroot.yaml",
+        "base/static_debian13.yaml",
+        "base/debug.yaml",
+        "base/debug_debian13.yaml",
         "base/base.yaml",
         "base/base_debian13.yaml",
         "cc/cc.yaml",
@@ -42,7 +42,7 @@ def _python3_debug_test_impl(ctx):
     asserts.equals(env, 120, spec.command_timeout)
     nondebug = image_test_spec("python3", "root", "debian12", False)
     asserts.equals(env, "python3/entrypoint_debian12.yaml", _names(nondebug.configs)[-1])
-    asserts.true(env, "static/nondebug.yaml" in _names(nondebug.configs))
+    asserts.true(env, "base/nondebug.yaml" in _names(nondebug.configs))
     return unittest.end(env)
 
 def _java_test_impl(ctx):

@@ -1,5 +1,6 @@
-"""The image test files of tests/images load as the runner (and CST, which is as strict) would
-load them, their regular expressions compile, and every file images.bzl can name exists."""
+"""The image test files of every family (<family>/testdata) load as the runner (and CST,
+which is as strict) would load them, their regular expressions compile, and every file
+images.bzl can name exists."""
 
 import re
 from pathlib import Path
@@ -7,8 +8,15 @@ from pathlib import Path
 import cst_config
 import pytest
 
-IMAGES = Path(__file__).resolve().parents[1] / "images"
-YAMLS = sorted(IMAGES.glob("*/*.yaml"))
+ROOT = Path(__file__).resolve().parents[2]
+IMAGES = ROOT / "tests" / "images"
+YAMLS = sorted(ROOT.glob("*/testdata/*.yaml"))
+
+
+def _testdata(name: str) -> Path:
+    """base/common.yaml -> <repo>/base/testdata/common.yaml"""
+    family, file = name.split("/")
+    return ROOT / family / "testdata" / file
 
 
 def _patterns(parsed: cst_config.StructureTestFile) -> list[str]:
@@ -27,7 +35,7 @@ def test_there_are_image_yamls():
     assert len(YAMLS) >= 25
 
 
-@pytest.mark.parametrize("path", YAMLS, ids=[str(p.relative_to(IMAGES)) for p in YAMLS])
+@pytest.mark.parametrize("path", YAMLS, ids=[str(p.relative_to(ROOT)) for p in YAMLS])
 def test_yaml_loads_and_regexes_compile(path):
     parsed = cst_config.load(path)
     checks = (
@@ -45,19 +53,19 @@ def test_yaml_loads_and_regexes_compile(path):
 
 
 def test_every_file_images_bzl_names_exists():
-    names = ["static/common.yaml", "static/root.yaml", "static/nonroot.yaml"]
-    names += ["static/nondebug.yaml", "static/static.yaml", "debug/debug.yaml"]
+    names = ["base/common.yaml", "base/root.yaml", "base/nonroot.yaml"]
+    names += ["base/nondebug.yaml", "base/static.yaml", "base/debug.yaml"]
     names += ["base/base_nossl.yaml", "base/base.yaml", "cc/cc.yaml", "python3/python3.yaml"]
     names += ["java/java_base.yaml", "java/java.yaml", "nodejs/nodejs.yaml"]
     names += ["java/entrypoint.yaml", "nodejs/entrypoint.yaml"]
     for distro in ("debian12", "debian13"):
-        names += [f"static/{distro}.yaml", f"debug/debug_{distro}.yaml"]
+        names += [f"base/static_{distro}.yaml", f"base/debug_{distro}.yaml"]
         names += [f"base/base_{distro}.yaml", f"python3/python3_{distro}.yaml"]
         names += [f"python3/entrypoint_{distro}.yaml"]
     names += ["java/java17_debian12.yaml", "java/java21_debian13.yaml", "java/java25_debian13.yaml"]
     names += [f"nodejs/nodejs{major}.yaml" for major in (18, 20, 22, 24)]
-    missing = [name for name in names if not (IMAGES / name).is_file()]
+    missing = [name for name in names if not _testdata(name).is_file()]
     assert not missing
     bzl = (IMAGES / "images.bzl").read_text()
     for literal in re.findall(r'"([a-z0-9_]+/[a-z0-9_%]+\.yaml)"', bzl):
-        assert "%" in literal or (IMAGES / literal).is_file(), literal
+        assert "%" in literal or _testdata(literal).is_file(), literal

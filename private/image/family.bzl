@@ -1,0 +1,179 @@
+"""distroless_family: every image of one family, for every release, from the catalog's rows.
+
+For each row of the family and each release it declares, as GoogleContainerTools/distroless
+names them: per-arch images `<name>_<user>_<arch>_<release>` (root, nonroot), their debug
+variants, the multi-arch indexes `<name>_<user>_<release>`, one aggregate per release
+(`//base:debian12`) and the release's publishing plan (`//base:debian12_catalog`).
+"""
+
+load("//private:releases.bzl", "RELEASES")
+load("//private/index:distroless_index.bzl", "distroless_index")
+load("//private/index:plan.bzl", "image_catalog")
+load(":catalog.bzl", "CATALOG")
+load(":distroless_image.bzl", "distroless_image")
+load(":layers.bzl", "busybox")
+load(":row.bzl", "PATH")
+load(":versions.bzl", "python_version", "upstream_version")
+
+USERS = {
+    "root": struct(uid = 0, workdir = "/"),
+    "nonroot": struct(uid = 65532, workdir = "/home/nonroot"),
+}
+
+def distroless_family(name, catalog = CATALOG, releases = RELEASES, visibility = ["//visibility:public"]):
+    """The images, indexes, aggregates and publishing plans of one family.
+
+    Args:
+        name: the family, the package calling this (base, cc, python3, java, nodejs); its
+            targets are named after the releases and images.
+        catalog: the rows; parents may belong to other families.
+        releases: release name -> HUB of its lock.
+        visibility: of every target.
+    """
+    family = name
+    for release, hub in releases.items():
+        declared = {}
+
+        def declare(layer, arch, rule, **kwargs):
+            # Layers other than whole packages are made once per package and shared.
+            name = "%s_%s_%s" % (layer, arch, release) if arch else "%s_%s" % (layer, release)
+            if name not in declared:
+                declared[name] = True
+                rule(name = name, visibility = visibility, **kwargs)
+            return ":" + name
+
+        indexes = []
+        for row in catalog:
+            if row.family == family and _in_release(row, release):
+                indexes += _row_images(row, release, hub, catalog, family, declare, visibility)
+        native.filegroup(name = release, srcs = indexes, visibility = visibility)
+        image_catalog(name = release + "_catalog", indexes = [i + "_plan" for i in indexes], visibility = visibility)
+
+def _row_images(row, release, hub, catalog, family, declare, visibility):
+    """The per-arch images, debug variants and indexes of one row; returns the indexes."""
+    lock = hub.lock
+    arches = _row_arches(row, lock)
+    parent = _row(catalog, row.parent, release) if row.parent else None
+    parent_package = "" if not parent or parent.family == family else "//" + parent.family
+    packages = {arch: _row_packages(row, hub, arch) for arch in arches}
+    in_index = consistent_arches(lock, packages)
+    env = dict(row.env)
+    if row.jdk:
+        env["JAVA_VERSION"] = upstream_version(lock["versions"][arches[0]][row.jdk], 3)
+    indexes = []
+    for debug in (False, True):
+        image_name = row.debug_name if debug else row.name
+        for user, spec in USERS.items():
+            images = []
+            for arch in arches:
+                name = "%s_%s_%s_%s" % (image_name, user, arch, release)
+                target = struct(hub = hub, arch = arch, release = release, row = row, declare = declare)
+                sbom = [hub.package(arch, p) for p in packages[arch]]
+                if debug:
+                    sbom.append(hub.package(arch, "busybox-static"))
+                if row.npm:
+                    sbom.append(hub.npm_metadata(row.npm, arch))
+                if debug:
+                    distroless_image(
+                        name = name,
+                        arch = arch,
+                        base = ":%s_%s_%s_%s" % (row.name, user, arch, release),
+                        tars = [busybox(target)],
+                        packages = sbom,
+                        env = {"PATH": PATH + ":/busybox"},
+                        entrypoint = ["/busybox/sh"],
+                        visibility = visibility,
+                    )
+                else:
+                    theirs = _row_packages(parent, hub, arch) if parent else []
+                    own = [p for p in packages[arch] if p not in theirs and p not in row.skip]
+                    distroless_image(
+                        name = name,
+                        arch = arch,
+                        base = "%s:%s_%s_%s_%s" % (parent_package, parent.name, user, arch, release) if parent else None,
+                        tars = [hub.package(arch, p) for p in _install_order(own)] + [layer(target) for layer in row.layers],
+                        packages = sbom,
+                        env = env,
+                        entrypoint = row.entrypoint and [e.format(python = python_version(lock, arch)) for e in row.entrypoint],
+                        cmd = row.cmd,
+                        user = str(spec.uid),
+                        workdir = spec.workdir,
+                        visibility = visibility,
+                    )
+                if arch in in_index:
+                    images.append(":" + name)
+            index = "%s_%s_%s" % (image_name, user, release)
+            distroless_index(
+                name = index,
+                images = images,
+                repository = "%s-%s" % (row.name.replace("_", "-"), release),
+                tag = _tag(user, debug),
+                visibility = visibility,
+            )
+            indexes.append(":" + index)
+    return indexes
+
+def consistent_arches(lock, packages_by_arch):
+    """The architectures whose locked versions of the image's packages equal the first one's.
+
+    An index must hold the same versions on all its platforms; an architecture whose versions
+    differ (say, the mirror lacks its security updates) is built alone but left out of the index.
+
+    Args:
+        lock: LOCK of the release's hub.
+        packages_by_arch: dict arch -> package names, in the order of preference.
+
+    Returns:
+        The architectures that may share an index, in the given order.
+    """
+    arches = list(packages_by_arch)
+    if not arches:
+        return []
+
+    def fingerprint(arch):
+        return sorted(["%s=%s" % (p, lock["versions"][arch][p]) for p in packages_by_arch[arch]])
+
+    first = fingerprint(arches[0])
+    return [a for a in arches if fingerprint(a) == first]
+
+def _in_release(row, release):
+    return not row.releases or release in row.releases
+
+def _row(catalog, name, release):
+    for row in catalog:
+        if row.name == name and _in_release(row, release):
+            return row
+    fail("no image %r for %s in the catalog" % (name, release))
+
+def _row_packages(row, hub, arch):
+    """All Debian packages of an image on one arch: its sets' closures minus `exclude`."""
+    names = {}
+    for set_name in row.sets:
+        for p in hub.set_packages(set_name, arch):
+            names[p] = True
+    for p in row.exclude:
+        names.pop(p, None)
+    return sorted(names)
+
+def _row_arches(row, lock):
+    # Architectures where every set of the row is locked and downloadable (the lock tool lists
+    # in unavailable_sets the sets with a package the mirror does not serve).
+    unavailable = lock.get("unavailable_sets", {})
+    arches = [
+        a
+        for a in lock["architectures"]
+        if all([a in lock["sets"][s] and a not in unavailable.get(s, {}) for s in row.sets])
+    ]
+    if row.npm:
+        arches = [a for a in arches if a in lock["npm"].get(row.npm, {})]
+    return arches
+
+def _tag(user, debug):
+    # distroless' tags: latest, nonroot, debug, debug-nonroot
+    if debug:
+        return "debug" if user == "root" else "debug-" + user
+    return "latest" if user == "root" else user
+
+def _install_order(names):
+    # base-files first: on merged-/usr releases it carries the /bin -> usr/bin symlinks.
+    return [n for n in names if n == "base-files"] + [n for n in names if n != "base-files"]

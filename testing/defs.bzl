@@ -1,5 +1,0 @@
-"""Public test rules for distroless images. See testing/README.md."""
-
-load("//private/structure_test:structure_test.bzl", _structure_test = "structure_test")
-
-structure_test = _structure_test
