@@ -94,7 +94,14 @@ def python_alias(target):
     return target.declare("python_alias", target.arch, files_layer, entries = _symlink("usr/bin/python", "python" + version))
 
 def java_link(target):
-    """/usr/bin/java -> the JRE of the row's `jdk` (what update-alternatives would make)."""
+    """/usr/bin/java -> the JRE of the row's `jdk` (what update-alternatives would make).
+
+    Args:
+        target: the per-arch image (hub, arch, release, row, declare).
+
+    Returns:
+        The label of the layer.
+    """
     lock, arch = target.hub.lock, target.arch
     major = java_major(lock, arch, target.row.jdk)
     jvm = "/usr/lib/jvm/java-%s-openjdk-%s/bin/java" % (major, lock["debian_architectures"][arch])
