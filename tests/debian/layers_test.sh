@@ -4,6 +4,7 @@
 # /var/lib/dpkg/status.d entries are a status database dpkg-query itself reads.
 # Arguments: BOOKWORM_LOCK TRIXIE_LOCK, then the layer files (bookworm's, then trixie's).
 set -euo pipefail
+# shellcheck disable=SC2034 # TRIXIE_LOCK is accepted for symmetry; the trixie checks need only its layers
 bookworm_lock=$1 trixie_lock=$2
 shift 2
 work=$(mktemp -d)

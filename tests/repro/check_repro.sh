@@ -18,6 +18,7 @@ source "$HERE/../../tools/toolchain/env.sh"
 "$REPO/tools/bootstrap" -q
 work=$STATE/repro/$$
 inroot=("$REPO/tools/inroot")
+# shellcheck disable=SC2329 # run by the EXIT trap below (shellcheck 0.11 misses it after an exit)
 cleanup() {
   for build in a b; do
     [[ -d $work/$build ]] && "${inroot[@]}" bazel --output_user_root="$work/$build" shutdown >/dev/null 2>&1 || true

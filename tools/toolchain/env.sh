@@ -1,4 +1,5 @@
 # Shared settings of the toolchain scripts; sourced, not run.
+# shellcheck shell=bash disable=SC2034 # the variables are used by the scripts that source this
 # Every location can be moved with an environment variable; the defaults suit a CI machine.
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # Third-party sources this offline setup needs (rules_oci, regclient); never modified in place.

@@ -13,6 +13,7 @@ expect() { # expect NAME WANTED_EXIT REGEX COMMAND...
     echo "PASS $name"
   else
     echo "FAIL $name: exit $status (expected $want), output did not match /$regex/:"
+    # shellcheck disable=SC2001 # indents every line
     sed 's/^/    /' <<<"$out"
     failures=$((failures + 1))
   fi
