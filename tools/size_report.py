@@ -3,7 +3,7 @@
 
 Reads the OCI layouts under bazel-bin/<family>/ (build them first, e.g. with
 `tools/bazel build //base:debian12`) and the per-package layer metadata of the debian extension.
-Usage: tools/size_report.py [--html OUT.html] [FAMILY...]
+Usage, from the repository root: python3 -m tools.size_report [--html OUT.html] [FAMILY...]
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ import json
 import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
+
+from private.oci import layout as oci_layout
 
 FAMILIES = ("base", "cc", "python3", "java", "nodejs")
 
@@ -27,20 +30,11 @@ class PlatformSize:
     layers: tuple[str, ...]  # layer digests
 
 
-def blob(layout: str, digest: str) -> dict:
-    with open(os.path.join(layout, "blobs", *digest.split(":"))) as f:
-        return json.load(f)
-
-
 def index_sizes(layout: str, name: str) -> list[PlatformSize]:
-    with open(os.path.join(layout, "index.json")) as f:
-        top = json.load(f)
-    index = blob(layout, top["manifests"][0]["digest"])
     sizes = []
-    for entry in index.get("manifests", []):
+    for entry, manifest in oci_layout.image_manifests(Path(layout)):
         platform = entry.get("platform", {})
         label = "/".join(filter(None, [platform.get("architecture"), platform.get("variant")]))
-        manifest = blob(layout, entry["digest"])
         layers = tuple(layer["digest"] for layer in manifest["layers"])
         total = manifest["config"]["size"] + sum(layer["size"] for layer in manifest["layers"])
         sizes.append(PlatformSize(name, label, total, layers))

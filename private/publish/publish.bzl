@@ -21,7 +21,7 @@ def _rlocation(ctx, file):
 def _sign_and_push_impl(ctx):
     crane = ctx.toolchains["@rules_oci//oci:crane_toolchain_type"]
     indexes = []
-    files = [ctx.file._publisher]
+    files = []
     for target in ctx.attr.sboms:
         info = target[DistrolessSbomInfo]
         sboms = {i.image.path: i for i in info.images}
@@ -50,12 +50,13 @@ def _sign_and_push_impl(ctx):
     ctx.actions.write(plan, json.encode_indent({"indexes": indexes}, indent = "  ") + "\n")
     launcher = ctx.actions.declare_file(ctx.label.name)
     ctx.actions.write(launcher, _LAUNCHER.format(
-        publisher = _rlocation(ctx, ctx.file._publisher),
+        publisher = _rlocation(ctx, ctx.executable._publisher),
         plan = _rlocation(ctx, plan),
         crane = _rlocation(ctx, crane.crane_info.binary),
     ), is_executable = True)
     runfiles = ctx.runfiles(files = files + [plan, crane.crane_info.binary])
     runfiles = runfiles.merge(crane.default.default_runfiles)
+    runfiles = runfiles.merge(ctx.attr._publisher[DefaultInfo].default_runfiles)
     return [DefaultInfo(executable = launcher, files = depset([launcher, plan]), runfiles = runfiles)]
 
 sign_and_push = rule(
@@ -75,8 +76,9 @@ does (by digest, so digests are kept); signing and attesting use cosign from PAT
             doc = "distroless_sbom targets: what they describe is what gets published.",
         ),
         "_publisher": attr.label(
-            default = "//private/publish:publish.py",
-            allow_single_file = True,
+            default = "//private/publish:publish",
+            executable = True,
+            cfg = "target",
         ),
     },
     toolchains = ["@rules_oci//oci:crane_toolchain_type"],

@@ -15,7 +15,8 @@ bounded pool of workers:
  5. last, move the tags (`latest`, `nonroot`, ..., `latest-amd64`, ..., and `<tag>-<lock id>`)
     and check that every tag resolves to the locally built digest.
 
-A rerun after any failure does only what is left. Only the standard library is used.
+A rerun after any failure does only what is left. Only the standard library and the shared
+layout reader (private/oci/layout.py) are used.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from private.oci import layout as oci_layout
 
 # Substrings of crane/cosign errors, by what the user should do about them.
 UNREACHABLE = (
@@ -148,12 +151,11 @@ class Outcome:
 def layout_digest(layout: Path) -> str:
     """The digest of the one manifest (image or index) an OCI layout directory holds."""
     try:
-        manifests = json.loads((layout / "index.json").read_text())["manifests"]
-    except (OSError, ValueError, KeyError) as e:
-        raise UsageError(f"{layout}: not an OCI layout ({e}); rebuild with bazel") from e
-    if len(manifests) != 1:
-        raise UsageError(f"{layout}: holds {len(manifests)} manifests, expected one")
-    return manifests[0]["digest"]
+        return oci_layout.manifest_digest(layout)
+    except oci_layout.UnreadableIndex as e:
+        raise UsageError(f"{e}; rebuild with bazel") from e.cause
+    except oci_layout.NotOneManifest as e:
+        raise UsageError(str(e)) from None
 
 
 def lock_id(lock: Path) -> str:

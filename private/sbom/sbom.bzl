@@ -57,7 +57,7 @@ def _distroless_sbom_impl(ctx):
     # One action per catalog: a single Python start for dozens of images, and the catalog's
     # images and metadata are built together anyway.
     ctx.actions.run(
-        executable = ctx.executable._tool,
+        executable = ctx.attr._tool[DefaultInfo].files_to_run,
         arguments = [request.path],
         inputs = depset([request] + inputs),
         outputs = outputs,
@@ -97,10 +97,9 @@ serial number derive from its content.""",
             doc = "Prefix of the SPDX documentNamespace URIs (`<prefix>/<repository>/<tag>-<hash>`).",
         ),
         "_tool": attr.label(
-            default = "//private/sbom:sbom.py",
+            default = "//private/sbom:sbom",
             executable = True,
             cfg = "exec",
-            allow_single_file = True,
         ),
     },
 )

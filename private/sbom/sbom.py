@@ -28,6 +28,8 @@ from datetime import UTC
 from pathlib import Path
 from urllib.parse import quote
 
+from private.oci import layout as oci_layout
+
 TOOL = "distroless-sbom-1"
 
 # SPDX licence ids that DEP-5 short names spell the same way (compared case-insensitively). Only
@@ -232,12 +234,11 @@ def load_component(path: Path) -> Component:
 def manifest_digest(layout: Path) -> str:
     """The digest of the single image an OCI layout directory holds."""
     try:
-        manifests = json.loads((layout / "index.json").read_text())["manifests"]
-    except (OSError, ValueError, KeyError) as e:
-        raise SbomError(f"{layout}: not an OCI layout ({e})") from e
-    if len(manifests) != 1:
-        raise SbomError(f"{layout}: holds {len(manifests)} manifests, not one image")
-    return manifests[0]["digest"]
+        return oci_layout.manifest_digest(layout)
+    except oci_layout.UnreadableIndex as e:
+        raise SbomError(str(e)) from e.cause
+    except oci_layout.NotOneManifest as e:
+        raise SbomError(f"{layout}: holds {e.count} manifests, not one image") from None
 
 
 def lock_created(lock: dict) -> str:

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import rootfs
-from cst_config import (
+from private.structure_test import rootfs
+from private.structure_test.cst_config import (
     CommandTest,
     EnvVar,
     FileContentTest,
@@ -28,7 +28,7 @@ from cst_config import (
     LicenseTest,
     MetadataTest,
 )
-from oci import ImageConfig, Platform
+from private.structure_test.oci import ImageConfig, Platform
 
 # The longest stdout/stderr shown in a failure report; the rest is elided.
 SHOWN_OUTPUT = 2000

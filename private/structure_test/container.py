@@ -24,7 +24,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from checks import Outcome
+from private.structure_test.checks import Outcome
 
 TIMEOUT_SECONDS = 30
 # What Docker grants a container by default (moby's oci/caps/defaults.go).

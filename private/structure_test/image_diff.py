@@ -1,13 +1,14 @@
 """What changed between two builds of an image or index.
 
-    python3 image_diff.py OLD_LAYOUT NEW_LAYOUT [--arch ARCH ...]
+    bazel run //private/structure_test:image_diff -- OLD_LAYOUT NEW_LAYOUT [--arch ARCH ...]
+    python3 -m private.structure_test.image_diff OLD_LAYOUT NEW_LAYOUT   (from the repository root)
 
 For each platform (of either side): whether its manifest digest is the same and, when it is
 not, what differs: the image config (entrypoint, env, ...), the layers, the files (added,
 removed, changed: type, mode, owner, size, sha256 or link target) and the Debian packages
 (from /var/lib/dpkg/status.d). Exits 0 when every selected platform is identical, 1 when one
 differs, 2 when the layouts cannot be read. Unpacking uses umoci, so this runs as root (inside
-the toolchain root: tools/inroot python3 private/structure_test/image_diff.py A B).
+the toolchain root: tools/inroot python3 -m private.structure_test.image_diff A B).
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import checks
-import oci
-import rootfs
+from private.oci import layout as oci_layout
+from private.structure_test import checks, oci, rootfs
 
 SHOWN = 200  # the most lines printed per kind of change
 
@@ -125,8 +125,7 @@ def diff_platform(old: oci.PlatformImage, new: oci.PlatformImage, work: Path) ->
 def compare(old_layout: Path, new_layout: Path, arches: list[str]) -> bool:
     """Prints the comparison; True when the selected platforms are all identical."""
     old_top, new_top = (
-        json.loads((layout / "index.json").read_text())["manifests"][0]["digest"]
-        for layout in (old_layout, new_layout)
+        oci_layout.read_index(layout)[0]["digest"] for layout in (old_layout, new_layout)
     )
     print(
         f"{'same      ' if old_top == new_top else 'DIFFERENT '} index.json {old_top} -> {new_top}"
@@ -162,7 +161,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     try:
         return 0 if compare(args.old, args.new, args.arch) else 1
-    except (oci.ImageError, OSError) as error:
+    except (oci.ImageError, oci_layout.LayoutError, OSError) as error:
         print(f"image_diff: {error}", file=sys.stderr)
         return 2
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 import fnmatch
 import stat
 
-import rootfs
-from checks import CheckResult, Target
+from private.structure_test import rootfs
+from private.structure_test.checks import CheckResult, Target
 
 NONROOT_HOME = "/home/nonroot"
 NONROOT_IDS = (65532, 65532)

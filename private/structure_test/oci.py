@@ -1,8 +1,8 @@
-"""Read OCI image layouts (rules_oci's oci_image and oci_image_index outputs) and unpack one
-platform's image with umoci.
+"""The platforms of an OCI image layout (read with private/oci/layout.py), their configs, and
+unpacking one platform's image with umoci.
 
-A layout's index.json may point at a manifest (oci_image), at an image index (oci_image_index)
-or at nested indexes; `platform_images` flattens that tree into one entry per platform.
+`platform_images` turns every image manifest of a layout (an oci_image, an oci_image_index, or
+nested indexes) into one entry per platform.
 """
 
 from __future__ import annotations
@@ -14,14 +14,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-INDEX_TYPES = {
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-}
-MANIFEST_TYPES = {
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-}
+from private.oci import layout as oci_layout
+
 # The tag of the one-image layout made for umoci, which only unpacks tagged references.
 TAG = "structure-test"
 
@@ -95,38 +89,14 @@ class PlatformImage:
     layers: list[dict] = field(repr=False)
 
 
-def _blob_path(layout: Path, digest: str) -> Path:
-    algorithm, _, hexdigest = digest.partition(":")
-    path = layout / "blobs" / algorithm / hexdigest
-    if not path.is_file():
-        raise ImageError(f"{layout}: blob {digest} is missing")
-    return path
-
-
-def read_blob_json(layout: Path, digest: str) -> dict:
-    return json.loads(_blob_path(layout, digest).read_bytes())
-
-
 def platform_images(layout: Path) -> list[PlatformImage]:
     """Every image manifest reachable from the layout's index.json, in index order."""
-    index_file = layout / "index.json"
-    if not index_file.is_file():
+    if not (layout / "index.json").is_file():
         raise ImageError(f"{layout} is not an OCI image layout (no index.json)")
     found: list[PlatformImage] = []
-    _walk(layout, json.loads(index_file.read_text())["manifests"], found)
-    if not found:
-        raise ImageError(f"{layout}: the layout holds no image manifest")
-    return found
-
-
-def _walk(layout: Path, descriptors: list[dict], found: list[PlatformImage]) -> None:
-    for descriptor in descriptors:
-        media_type = descriptor.get("mediaType", "")
-        if media_type in INDEX_TYPES:
-            _walk(layout, read_blob_json(layout, descriptor["digest"])["manifests"], found)
-        elif media_type in MANIFEST_TYPES:
-            manifest = read_blob_json(layout, descriptor["digest"])
-            raw_config = read_blob_json(layout, manifest["config"]["digest"])
+    try:
+        for descriptor, manifest in oci_layout.image_manifests(layout):
+            raw_config = oci_layout.read_blob_json(layout, manifest["config"]["digest"])
             described = descriptor.get("platform") or {}
             platform = Platform(
                 os=described.get("os") or raw_config.get("os", ""),
@@ -144,7 +114,11 @@ def _walk(layout: Path, descriptors: list[dict], found: list[PlatformImage]) -> 
                     layers=manifest.get("layers", []),
                 )
             )
-        # Other artifacts (attestations, signatures) carry no runnable image: skipped.
+    except oci_layout.LayoutError as e:
+        raise ImageError(str(e)) from e
+    if not found:
+        raise ImageError(f"{layout}: the layout holds no image manifest")
+    return found
 
 
 def select(

@@ -1,8 +1,9 @@
 """Structure tests for OCI images and indexes, without a Docker engine.
 
-    python3 runner.py --image LAYOUT --config tests.yaml [--config ...] [--arch amd64 ...]
-                      [--copy ARCH SRC DEST ...] [--invariants default|debug] [--name LABEL]
-                      [--timeout SECONDS] [--keep]
+    bazel run //private/structure_test:runner -- --image LAYOUT --config tests.yaml
+        [--config ...] [--arch amd64 ...] [--copy ARCH SRC DEST ...] [--invariants default|debug]
+        [--name LABEL] [--timeout SECONDS] [--keep]
+    (or python3 -m private.structure_test.runner ... from the repository root)
 
 For each selected platform of the layout: unpack the image with umoci, optionally check the
 security invariants (invariants.py), copy the test's own files in, then run every check of every
@@ -27,11 +28,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-import checks
-import container
-import cst_config
-import invariants
-import oci
+from private.structure_test import checks, container, cst_config, invariants, oci
 
 ENV_ARCHES = "DISTROLESS_TEST_ARCHES"
 _IN_NAMESPACE = "STRUCTURE_TEST_MOUNT_NAMESPACE"

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import io
 import os
 import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
 import pytest
 
-TOOL = Path(__file__).resolve().parents[2] / "private" / "debian" / "deb_layer.py"
-spec = importlib.util.spec_from_file_location("deb_layer", TOOL)
-deb_layer = importlib.util.module_from_spec(spec)
-sys.modules["deb_layer"] = deb_layer  # dataclasses look their module up by name
-spec.loader.exec_module(deb_layer)
+from private.layers import deb_layer
 
 
 def make_deb(tmp_path: Path, package: str, tree: dict[str, tuple], **control) -> bytes:

@@ -7,17 +7,11 @@ default, select or deselect it with -m).
 from __future__ import annotations
 
 import shutil
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))  # the helper modules beside this file
-sys.path.insert(0, str(HERE.parents[1]))  # the repository root: debian_package_manager
-
-from dpm_archive import (  # noqa: E402
+from dpm_archive import (
     MAIN_PACKAGES,
     SNAPSHOT,
     SNAPSHOT_LATER,
@@ -28,7 +22,9 @@ from dpm_archive import (  # noqa: E402
     Suite,
     now_utc,
 )
-from dpm_openpgp import SigningKey  # noqa: E402
+from dpm_openpgp import SigningKey
+
+HERE = Path(__file__).resolve().parent
 
 
 def pytest_configure(config):

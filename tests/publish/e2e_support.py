@@ -19,6 +19,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from private.oci import layout as oci_layout
+
 RUNFILES = Path(os.environ.get("RUNFILES_DIR") or os.environ["TEST_SRCDIR"])
 WORKSPACE = RUNFILES / "_main"
 TMP = Path(os.environ.get("TEST_TMPDIR") or tempfile.mkdtemp())
@@ -130,8 +132,7 @@ def plan(repository: str | None = None) -> list[dict]:
 
 
 def local_digest(rlocation: str) -> str:
-    index = json.loads((RUNFILES / rlocation / "index.json").read_text())
-    return index["manifests"][0]["digest"]
+    return oci_layout.manifest_digest(RUNFILES / rlocation)
 
 
 def lock_id(rlocation: str) -> str:

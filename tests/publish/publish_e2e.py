@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from e2e_support import (
+from tests.publish.e2e_support import (
     PUBLISHER,
     RUNFILES,
     TMP,

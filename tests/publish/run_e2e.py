@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from e2e_support import (
+from tests.publish.e2e_support import (
     TMP,
     WORKSPACE,
     CheckFailed,

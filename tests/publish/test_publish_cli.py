@@ -11,15 +11,12 @@ import json
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "private" / "publish"))
-
-import publish  # noqa: E402
+from private.publish import publish
 
 needs_cosign = pytest.mark.skipif(not shutil.which("cosign"), reason="cosign is not installed")
 needs_crane = pytest.mark.skipif(not shutil.which("crane"), reason="crane is not installed")

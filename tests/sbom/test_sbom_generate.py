@@ -21,10 +21,9 @@ from packageurl import PackageURL
 from spdx_tools.spdx.parser.parse_anything import parse_file
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 
-GENERATOR = Path(__file__).resolve().parents[2] / "private" / "sbom" / "sbom.py"
-sys.path.insert(0, str(GENERATOR.parent))
+from private.sbom import sbom
 
-import sbom  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 LOCK = {
     "archives": [
@@ -280,8 +279,12 @@ def test_reproducible_across_runs_and_environments(tmp_path):
     for run, env in enumerate(
         ({"TZ": "UTC", "PYTHONHASHSEED": "1"}, {"TZ": "Asia/Tokyo", "PYTHONHASHSEED": "2"})
     ):
+        # As a module from the repository root, the way the py_binary's stub imports it.
         subprocess.run(
-            [str(GENERATOR), str(request)], check=True, cwd=tmp_path, env={**os.environ, **env}
+            [sys.executable, "-m", "private.sbom.sbom", str(request)],
+            check=True,
+            cwd=REPO,
+            env={**os.environ, **env},
         )
         outputs.append(
             {

@@ -1,18 +1,15 @@
-"""Shared helpers of the runner's unit tests: the runner's modules on sys.path, and a builder of
-small OCI layouts made in Python (layers as tar files, config, manifest, index)."""
+"""Shared helpers of the runner's unit tests: a builder of small OCI layouts made in Python
+(layers as tar files, config, manifest, index)."""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import json
-import sys
 import tarfile
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "private" / "structure_test"))
 
 
 def _blob(layout: Path, data: bytes) -> dict:

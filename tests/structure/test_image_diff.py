@@ -4,9 +4,10 @@ removed by a whiteout, an added file and a package version change are all report
 import os
 import shutil
 
-import image_diff
 import pytest
 from conftest import make_layer
+
+from private.structure_test import image_diff
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("umoci") is None,

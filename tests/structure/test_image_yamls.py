@@ -5,8 +5,9 @@ images.bzl can name exists."""
 import re
 from pathlib import Path
 
-import cst_config
 import pytest
+
+from private.structure_test import cst_config
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGES = ROOT / "tests" / "images"

@@ -5,12 +5,9 @@ import os
 import stat
 from pathlib import Path
 
-import checks
-import cst_config
-import invariants
-import oci
 import pytest
-import rootfs
+
+from private.structure_test import checks, cst_config, invariants, oci, rootfs
 
 
 def test_go_mode_string():

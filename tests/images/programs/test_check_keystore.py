@@ -4,7 +4,7 @@ Debian's openjdk-17-jre-headless: "trusted CAs: 3" with a three-certificate trus
 
 import struct
 
-import make_check_keystore
+from tests.images.programs import make_check_keystore
 
 
 def parse_pool(data: bytes) -> tuple[list[object], int]:
