@@ -34,7 +34,7 @@ def build(tmp_path: Path, lock_text: str, package: str = "netbase") -> subproces
         'module(name = "downstream")\n'
         'bazel_dep(name = "distroless", version = "0.0.0")\n'
         f'local_path_override(module_name = "distroless", path = "{REPO}")\n'
-        'debian = use_extension("@distroless//debian:extensions.bzl", "debian")\n'
+        'debian = use_extension("@distroless//:extensions.bzl", "debian")\n'
         'debian.lock(name = "t", lock = "//:t.lock.json")\n'
         'use_repo(debian, "t")\n'
     )
