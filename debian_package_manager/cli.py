@@ -19,7 +19,8 @@ from pathlib import Path
 
 from debian_package_manager import __version__
 from debian_package_manager.cache import HashCache, default_cache_dir
-from debian_package_manager.config import Config, load_config, load_config_text, with_snapshot
+from debian_package_manager.config import Config, load_config, load_config_text
+from debian_package_manager.config_edit import with_snapshot
 from debian_package_manager.errors import ConfigError, DpmError
 from debian_package_manager.fetch import Downloader
 from debian_package_manager.locker import LockOptions, lock_release

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from debian_package_manager.config import load_config, with_snapshot
+from debian_package_manager.config import load_config
+from debian_package_manager.config_edit import with_snapshot
 from debian_package_manager.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -147,7 +148,9 @@ def test_unknown_release_on_command_line(tmp_path):
 
 def test_exclusion_needs_a_reason(tmp_path):
     message = error_of(tmp_path, BASE.replace("{debconf: scripts only}", "[debconf]"))
-    assert "exclude must be a mapping" in message
+    # In the editor's words, never an internal class name (it used to say "not _List").
+    assert "exclude must be a mapping (key: value lines), not a list" in message
+    assert "_List" not in message
 
 
 def test_root_that_is_excluded(tmp_path):
