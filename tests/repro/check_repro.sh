@@ -47,7 +47,7 @@ done
 for target in "$@"; do
   name=$(tr -c 'A-Za-z0-9_.-' _ <<<"$target")
   echo "== $target"
-  "${inroot[@]}" python3 "$REPO/private/structure_test/image_diff.py" "$work/out/a/$name" "$work/out/b/$name" || status=1
+  (cd "$REPO" && "${inroot[@]}" python3 -m private.structure_test.image_diff "$work/out/a/$name" "$work/out/b/$name") || status=1
 done
 if [[ $status == 0 ]]; then
   echo "reproducible: ${*} built twice from scratch with identical digests"
