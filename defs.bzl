@@ -5,6 +5,7 @@ load("@distroless//:defs.bzl", "distroless_image", "distroless_index", "structur
 ```
 """
 
+load("//private/image:distroless_app.bzl", _distroless_app = "distroless_app")
 load("//private/image:distroless_image.bzl", _distroless_image = "distroless_image")
 load("//private/index:distroless_index.bzl", _distroless_index = "distroless_index")
 load("//private/layers:busybox_layer.bzl", _busybox_layer = "busybox_layer")
@@ -29,6 +30,7 @@ files_layer = _files_layer
 
 # Images and indexes
 distroless_image = _distroless_image
+distroless_app = _distroless_app
 distroless_index = _distroless_index
 
 # Tests

@@ -1,6 +1,6 @@
 """distroless_image: one image for one architecture and user, with its publishing plan."""
 
-load("@rules_oci//oci:defs.bzl", "oci_image")
+load("@rules_oci//oci:defs.bzl", "oci_image", "oci_load")
 load("//private/index:plan.bzl", "image_plan")
 load(":platforms.bzl", "OCI_VARIANT")
 
@@ -15,8 +15,13 @@ def distroless_image(
         cmd = None,
         user = None,
         workdir = None,
+        labels = None,
+        load_tag = None,
         visibility = None):
-    """An oci_image for one architecture and `<name>_plan`, what the SBOMs and publishing read of it.
+    """An oci_image for one architecture, `<name>_load` and `<name>_plan`.
+
+    `bazel run :<name>_load` loads the image into docker or podman (whichever is on PATH) as
+    `load_tag`; `<name>_plan` is what the SBOMs and //:sign_and_push read of it.
 
     Args:
         name: the image (`static_nonroot_amd64_debian12`).
@@ -31,7 +36,9 @@ def distroless_image(
         cmd: cmd.
         user: user (a uid as a string).
         workdir: working directory.
-        visibility: of both targets.
+        labels: OCI labels (annotations of the image config) added to the base's.
+        load_tag: the tag `<name>_load` gives the image (default `distroless/<name>:latest`).
+        visibility: of the targets.
     """
     kwargs = {}
     if entrypoint:
@@ -42,6 +49,8 @@ def distroless_image(
         kwargs["user"] = user
     if workdir != None:
         kwargs["workdir"] = workdir
+    if labels:
+        kwargs["labels"] = labels
     if base == None:
         kwargs["os"] = "linux"
         kwargs["architecture"] = arch
@@ -50,4 +59,11 @@ def distroless_image(
     else:
         kwargs["base"] = base
     oci_image(name = name, tars = tars, env = env, visibility = visibility, **kwargs)
+    oci_load(
+        name = name + "_load",
+        image = name,
+        repo_tags = [load_tag or "distroless/%s:latest" % name],
+        loader = Label("//private/image:load_image"),
+        visibility = visibility,
+    )
     image_plan(name = name + "_plan", image = name, arch = arch, packages = packages, visibility = visibility)

@@ -55,7 +55,7 @@ def _row_images(row, release, hub, catalog, family, declare, visibility):
     arches = _row_arches(row, lock)
     parent = _row(catalog, row.parent, release) if row.parent else None
     parent_package = "" if not parent or parent.family == family else "//" + parent.family
-    packages = {arch: _row_packages(row, hub, arch) for arch in arches}
+    packages = {arch: row_packages(row, hub, arch) for arch in arches}
     in_index = consistent_arches(lock, packages)
     env = dict(row.env)
     if row.jdk:
@@ -65,8 +65,11 @@ def _row_images(row, release, hub, catalog, family, declare, visibility):
         image_name = row.debug_name if debug else row.name
         for user, spec in USERS.items():
             images = []
+            repository = "%s-%s" % (row.name.replace("_", "-"), release)
+            tag = _tag(user, debug)
             for arch in arches:
                 name = "%s_%s_%s_%s" % (image_name, user, arch, release)
+                load_tag = "distroless/%s:%s-%s" % (repository, tag, arch)
                 target = struct(hub = hub, arch = arch, release = release, row = row, declare = declare)
                 sbom = [hub.package(arch, p) for p in packages[arch]]
                 if debug:
@@ -82,10 +85,11 @@ def _row_images(row, release, hub, catalog, family, declare, visibility):
                         packages = sbom,
                         env = {"PATH": PATH + ":/busybox"},
                         entrypoint = ["/busybox/sh"],
+                        load_tag = load_tag,
                         visibility = visibility,
                     )
                 else:
-                    theirs = _row_packages(parent, hub, arch) if parent else []
+                    theirs = row_packages(parent, hub, arch) if parent else []
                     own = [p for p in packages[arch] if p not in theirs and p not in row.skip]
                     distroless_image(
                         name = name,
@@ -98,6 +102,7 @@ def _row_images(row, release, hub, catalog, family, declare, visibility):
                         cmd = row.cmd,
                         user = str(spec.uid),
                         workdir = spec.workdir,
+                        load_tag = load_tag,
                         visibility = visibility,
                     )
                 if arch in in_index:
@@ -106,8 +111,8 @@ def _row_images(row, release, hub, catalog, family, declare, visibility):
             distroless_index(
                 name = index,
                 images = images,
-                repository = "%s-%s" % (row.name.replace("_", "-"), release),
-                tag = _tag(user, debug),
+                repository = repository,
+                tag = tag,
                 visibility = visibility,
             )
             indexes.append(":" + index)
@@ -145,8 +150,17 @@ def _row(catalog, name, release):
             return row
     fail("no image %r for %s in the catalog" % (name, release))
 
-def _row_packages(row, hub, arch):
-    """All Debian packages of an image on one arch: its sets' closures minus `exclude`."""
+def row_packages(row, hub, arch):
+    """All Debian packages of an image on one arch: its sets' closures minus `exclude`.
+
+    Args:
+        row: the catalog row.
+        hub: HUB of the release's lock.
+        arch: the architecture.
+
+    Returns:
+        The sorted package names.
+    """
     names = {}
     for set_name in row.sets:
         for p in hub.set_packages(set_name, arch):

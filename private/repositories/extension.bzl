@@ -152,8 +152,18 @@ deb_hub_repo = repository_rule(
 
 def _debian_impl(mctx):
     root_repos, root_dev_repos = [], []
+    owners = {}  # hub name -> module: every module's hubs share one namespace
     for mod in mctx.modules:
         for tag in mod.tags.lock:
+            if tag.name in owners:
+                fail("debian.lock(name = %r) in module %s: module %s already has a hub of that name; name yours after your module (for example %s_%s)" % (
+                    tag.name,
+                    mod.name,
+                    owners[tag.name],
+                    mod.name,
+                    tag.name,
+                ))
+            owners[tag.name] = mod.name
             lock = parse_lock(mctx.read(tag.lock), str(tag.lock), tag.name)
             merged_usr = {"yes": True, "no": False}.get(tag.merged_usr, lock["merged_usr"])
             arches = tag.architectures or sorted(lock["packages"].keys())

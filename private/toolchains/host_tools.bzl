@@ -1,18 +1,20 @@
 """Toolchains made of the tools installed on the build machine, for offline builds.
 
-rules_oci and aspect_bazel_lib download crane, regctl, jq, coreutils and zstd from GitHub. Where
+rules_oci and aspect_bazel_lib download crane, regctl, jq, coreutils, zstd and bsdtar from GitHub. Where
 that is impossible (our offline toolchain root), `tools/bazel` sets `DISTROLESS_HOST_TOOLS=1` and
 this extension turns the binaries on PATH into toolchains; registered by the root module, they win
 over the downloading ones, which are then never fetched. Without the variable the repository is
 empty and a normal Bazel Central Registry build is unchanged.
 """
 
-_TOOLS = ["crane", "regctl", "jq", "coreutils", "zstd"]
+# Name in the toolchain -> the program on PATH (libarchive-tools installs bsdtar).
+_TOOLS = {"crane": "crane", "regctl": "regctl", "jq": "jq", "coreutils": "coreutils", "zstd": "zstd", "tar": "bsdtar"}
 
 _CPU = {"amd64": "x86_64", "x86_64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}
 
 _BUILD = """\
 load("@aspect_bazel_lib//lib/private:jq_toolchain.bzl", "jq_toolchain")
+load("@aspect_bazel_lib//lib/private:tar_toolchain.bzl", "tar_toolchain")
 load("@bazel_lib//lib/private:coreutils_toolchain.bzl", "coreutils_toolchain")
 load("@bazel_lib//lib/private:zstd_toolchain.bzl", "zstd_toolchain")
 load("@rules_oci//oci:toolchain.bzl", "crane_toolchain", "regctl_toolchain")
@@ -31,6 +33,8 @@ coreutils_toolchain(name = "coreutils_impl", binary = "bin/coreutils")
 
 zstd_toolchain(name = "zstd_impl", binary = "bin/zstd")
 
+tar_toolchain(name = "tar_impl", binary = "bin/tar")
+
 toolchain(name = "crane", exec_compatible_with = _EXEC, toolchain = ":crane_impl", toolchain_type = "@rules_oci//oci:crane_toolchain_type")
 
 toolchain(name = "regctl", exec_compatible_with = _EXEC, toolchain = ":regctl_impl", toolchain_type = "@rules_oci//oci:regctl_toolchain_type")
@@ -40,16 +44,18 @@ toolchain(name = "jq", exec_compatible_with = _EXEC, toolchain = ":jq_impl", too
 toolchain(name = "coreutils", exec_compatible_with = _EXEC, toolchain = ":coreutils_impl", toolchain_type = "@bazel_lib//lib:coreutils_toolchain_type")
 
 toolchain(name = "zstd", exec_compatible_with = _EXEC, toolchain = ":zstd_impl", toolchain_type = "@aspect_bazel_lib//lib:zstd_toolchain_type")
+
+toolchain(name = "tar", exec_compatible_with = _EXEC, toolchain = ":tar_impl", toolchain_type = "@aspect_bazel_lib//lib:tar_toolchain_type")
 """
 
 def _host_tools_repo_impl(rctx):
     if rctx.os.environ.get("DISTROLESS_HOST_TOOLS") != "1":
         rctx.file("BUILD.bazel", "# DISTROLESS_HOST_TOOLS is not 1: the downloaded toolchains are used.\n")
         return
-    for tool in _TOOLS:
-        path = rctx.which(tool)
+    for tool, program in _TOOLS.items():
+        path = rctx.which(program)
         if not path:
-            fail("host_tools: '%s' is not on PATH; run the build through tools/bazel, which provides it" % tool)
+            fail("host_tools: '%s' is not on PATH; run the build through tools/bazel, which provides it" % program)
         rctx.symlink(path, "bin/" + tool)
 
     # Debian's crane cannot tell its own version (`crane version` prints nothing useful); dpkg can.
@@ -62,7 +68,7 @@ def _host_tools_repo_impl(rctx):
 
 host_tools_repo = repository_rule(
     implementation = _host_tools_repo_impl,
-    doc = "Toolchains of the build machine's crane, regctl, jq, coreutils and zstd (offline builds only).",
+    doc = "Toolchains of the build machine's crane, regctl, jq, coreutils, zstd and bsdtar (offline builds only).",
     environ = ["DISTROLESS_HOST_TOOLS", "PATH"],
     local = True,
 )
