@@ -59,7 +59,9 @@ def distroless_app(
         hub: HUB of the module's own lock (`load("@app_debian12//:packages.bzl", app = "HUB")`),
             whose `sets` are added to the image.
         sets: package sets of `hub` to add; what the base already holds is not added again.
-        tars: application layers (tar files, e.g. from pkg_tar or tar), in order.
+        tars: application layers (tar files, e.g. from pkg_tar or tar), in order. In the labels
+            of `tars`, `files`, `executable_files` and `test_files`, `{arch}` stands for the
+            architecture, for what is built once per platform (`":hello_{arch}"`).
         files: label -> absolute path in the image, files added with mode 0644.
         executable_files: label -> absolute path in the image, files added with mode 0755.
         entrypoint: entrypoint (the base's when None).
@@ -94,7 +96,6 @@ def distroless_app(
             _RELOCK,
         ))
     uid = _USERS.get(user, user)
-    layer_files = [(files, False), (executable_files, True)]
     plans = {}
     for debug_variant in ([False, True] if debug else [False]):
         images = []
@@ -119,12 +120,12 @@ def distroless_app(
                 )
                 images.append(":" + debug_image)
                 continue
-            layers = [hub.package(arch, p) for p in own] + tars
-            for srcs, executable in layer_files:
+            layers = [hub.package(arch, p) for p in own] + [t.format(arch = arch) for t in tars]
+            for srcs, executable in [(files, False), (executable_files, True)]:
                 if srcs:
                     files_layer(
                         name = "%s_files%s" % (image, "_x" if executable else ""),
-                        srcs = {src: path.lstrip("/") for src, path in srcs.items()},
+                        srcs = {src.format(arch = arch): path.lstrip("/") for src, path in srcs.items()},
                         executable = executable,
                         visibility = visibility,
                     )
@@ -168,7 +169,11 @@ def distroless_app(
                 name = index + "_test",
                 image = ":" + index,
                 configs = tests,
-                files = test_files,
+                files = {
+                    src.format(arch = arch): ("%s:%s" % (arch, dest) if "{arch}" in src else dest)
+                    for src, dest in test_files.items()
+                    for arch in (arches if "{arch}" in src else [None])
+                },
                 arches = arches,
                 command_timeout = test_timeout,
                 invariants = "debug" if index.endswith("_debug") else "default",
