@@ -197,7 +197,13 @@ def cmd_update(args: argparse.Namespace, progress: Progress) -> int:
             new_text = path.read_text(encoding="utf-8")
         except OSError as error:
             raise ConfigError(f"cannot read config {path}: {error.strerror}") from None
-        for name in _selected(load_config(path), args):
+        current = load_config(path)
+        if current.base is not None:
+            raise ConfigError(
+                f"{path} takes its releases from {current.base.description}, snapshots "
+                f"included: --snapshot moves only a config's own releases"
+            )
+        for name in _selected(current, args):
             new_text = with_snapshot(new_text, name, snapshot, path)
         config = load_config_text(new_text, path)
     config, documents = _lock_all(args, progress, config)

@@ -15,6 +15,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from debian_package_manager.base import (
+    KNOWN_BASES,
+    BaseLock,
+    BaseRef,
+    base_config_path,
+    read_base_lock,
+)
 from debian_package_manager.errors import ConfigError
 from debian_package_manager.located_yaml import (
     PACKAGE_NAME_RE,
@@ -90,12 +97,14 @@ class ReleaseSpec:
     sets: tuple[SetSpec, ...]
     npm: tuple[NpmSpec, ...]
     config_sha256: str = field(default="")
+    base: BaseLock | None = None  # the base's locked versions when the config has base:
 
 
 @dataclass(frozen=True)
 class Config:
     path: Path
     releases: Mapping[str, ReleaseSpec]
+    base: BaseRef | None = None
 
     def release(self, name: str) -> ReleaseSpec:
         if name not in self.releases:
@@ -130,24 +139,22 @@ def load_config_text(text: str, path: Path) -> Config:
         raise ConfigError(f"{path}:{error.line}: {error.message}") from None
 
 
-def parse_config(text: str, path: Path) -> Config:
-    document = load_yaml(text)
-    top = mapping(document, "the config", 1, ("version", "mirrors", "releases", "sets", "npm"))
-    version = top.get("version", CONFIG_FORMAT_VERSION)
-    if version != CONFIG_FORMAT_VERSION:
-        raise Located(line_of(top, "version"), f"unsupported config version {version!r}")
+TOP_KEYS = ("version", "base", "mirrors", "releases", "architectures", "sets", "npm")
 
+
+def parse_config(text: str, path: Path) -> Config:
+    top = _top(text)
+    if "base" in top:
+        return _parse_on_base(top, path)
+    if "architectures" in top:
+        raise Located(
+            line_of(top, "architectures"),
+            "a top-level 'architectures' narrows the releases of a base (base: distroless); "
+            "without base, list them under each release",
+        )
     mirrors = _parse_mirrors(top)
     raw_releases = mapping(required(top, "releases", "the config"), "releases", top.line)
-    raw_sets = mapping(top.get("sets"), "sets", line_of(top, "sets"))
-    raw_npm = mapping(top.get("npm"), "npm", line_of(top, "npm"))
-    for name in list(raw_sets) + list(raw_npm):
-        if not isinstance(name, str) or not SET_NAME_RE.match(name):
-            container = raw_sets if name in raw_sets else raw_npm
-            raise Located(line_of(container, name), f"set name {name!r} must match [a-z0-9_]+")
-    for name in raw_npm:
-        if name in raw_sets:
-            raise Located(line_of(raw_npm, name), f"npm set {name!r} clashes with a Debian set")
+    raw_sets, raw_npm = _raw_sets(top)
 
     releases = {}
     for release_name, raw_release in raw_releases.items():
@@ -167,6 +174,176 @@ def parse_config(text: str, path: Path) -> Config:
         release = replace(release, sets=sets, npm=npm)
         releases[release.name] = replace(release, config_sha256=release_fingerprint(release))
     return Config(path=path, releases=releases)
+
+
+def _top(text: str) -> YamlMap:
+    top = mapping(load_yaml(text), "the config", 1, TOP_KEYS)
+    version = top.get("version", CONFIG_FORMAT_VERSION)
+    if version != CONFIG_FORMAT_VERSION:
+        raise Located(line_of(top, "version"), f"unsupported config version {version!r}")
+    return top
+
+
+def _raw_sets(top: YamlMap) -> tuple[YamlMap, YamlMap]:
+    """The `sets` and `npm` mappings, their names checked."""
+    raw_sets = mapping(top.get("sets"), "sets", line_of(top, "sets"))
+    raw_npm = mapping(top.get("npm"), "npm", line_of(top, "npm"))
+    for name in list(raw_sets) + list(raw_npm):
+        if not isinstance(name, str) or not SET_NAME_RE.match(name):
+            container = raw_sets if name in raw_sets else raw_npm
+            raise Located(line_of(container, name), f"set name {name!r} must match [a-z0-9_]+")
+    for name in raw_npm:
+        if name in raw_sets:
+            raise Located(line_of(raw_npm, name), f"npm set {name!r} clashes with a Debian set")
+    return raw_sets, raw_npm
+
+
+# --- a config on a base -----------------------------------------------------------------------
+
+
+def _parse_on_base(top: YamlMap, path: Path) -> Config:
+    """A downstream config: the base's mirrors, releases and sets, its own sets on top.
+
+    Only the downstream's own sets are locked; they resolve with the base lock's versions as
+    pins (ReleaseSpec.base), so the packages they share with the base images are identical.
+    """
+    ref = _base_ref(top)
+    if "mirrors" in top:
+        raise Located(
+            line_of(top, "mirrors"),
+            f"mirrors come from {ref.description} (base: ...); remove 'mirrors' here",
+        )
+    base_path = base_config_path(ref, path)
+    base_top, base = _load_base(ref, base_path)
+    base_raw_releases = mapping(base_top.get("releases"), "releases", base_top.line)
+    base_raw_sets, base_raw_npm = _raw_sets(base_top)
+    raw_sets, raw_npm = _raw_sets(top)
+    for container in (raw_sets, raw_npm):
+        for name in container:
+            if name in base_raw_sets or name in base_raw_npm:
+                raise Located(
+                    line_of(container, name),
+                    f"set {name!r} is already a set of {ref.description}; give yours another "
+                    f"name (sets can extend {name!r} but not replace it)",
+                )
+    # One namespace for `extends`: the base's sets and this config's (names are disjoint).
+    all_sets = YamlMap({**base_raw_sets, **raw_sets})
+    all_sets.line = raw_sets.line
+    all_sets.key_lines = {**base_raw_sets.key_lines, **raw_sets.key_lines}
+    unknown_hint = f"; neither this config nor {ref.description} defines it"
+
+    releases = {}
+    for base_release in _selected_base_releases(top, ref, base):
+        release = replace(base_release, sets=(), npm=())
+        sets = tuple(
+            spec
+            for set_name in raw_sets
+            if (spec := _parse_set(set_name, all_sets, release, base_raw_releases, unknown_hint))
+            is not None
+        )
+        npm = tuple(
+            spec
+            for set_name, raw in raw_npm.items()
+            if (spec := _parse_npm(set_name, raw, line_of(raw_npm, set_name), release)) is not None
+        )
+        base_lock = read_base_lock(ref, base_path, release.name, base_release.config_sha256)
+        base_lock = replace(
+            base_lock,
+            versions={
+                arch: versions
+                for arch, versions in base_lock.versions.items()
+                if arch in release.architectures
+            },
+        )
+        release = replace(release, sets=sets, npm=npm, base=base_lock)
+        releases[release.name] = replace(release, config_sha256=release_fingerprint(release))
+    return Config(path=path, releases=releases, base=ref)
+
+
+def _base_ref(top: YamlMap) -> BaseRef:
+    raw = top["base"]
+    line = line_of(top, "base")
+    if isinstance(raw, dict):
+        raw = mapping(raw, "base", line, ("config",))
+        config = string(required(raw, "config", "base"), "base config", line_of(raw, "config"))
+        return BaseRef(name=None, config=config)
+    name = string(raw, "base", line)
+    if name not in KNOWN_BASES:
+        raise Located(
+            line,
+            f"base {name!r} is not known{suggest(name, KNOWN_BASES)}; write "
+            f"{' or '.join(f'base: {known}' for known in KNOWN_BASES)}, "
+            f"or base: {{config: PATH}} for another config",
+        )
+    return BaseRef(name=name, config=None)
+
+
+def _load_base(ref: BaseRef, path: Path) -> tuple[YamlMap, Config]:
+    """The base config's YAML and its parsed form; its errors name the base file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot read {ref.description} {path}: {error.strerror}") from None
+    try:
+        top = _top(text)
+        if "base" in top:
+            raise Located(
+                line_of(top, "base"),
+                "a base config cannot itself have a base; it must define its own releases",
+            )
+        return top, parse_config(text, path)
+    except Located as error:
+        raise ConfigError(f"{path}:{error.line}: {error.message}") from None
+
+
+def _selected_base_releases(top: YamlMap, ref: BaseRef, base: Config) -> list[ReleaseSpec]:
+    """The base's releases named by `releases:`, narrowed to `architectures:` (default all)."""
+    line = line_of(top, "releases")
+    raw = top.get("releases")
+    if isinstance(raw, dict):
+        raise Located(
+            line,
+            f"releases come from {ref.description}; with base, list the ones to lock "
+            f"(e.g. releases: [{next(iter(base.releases))}]), not a mapping",
+        )
+    names = string_list(raw, "releases", line) if raw is not None else list(base.releases)
+    for name in names:
+        if name not in base.releases:
+            raise Located(
+                line,
+                f"releases: {ref.description} has no release {name!r}"
+                f"{suggest(name, base.releases)}; it has: {', '.join(base.releases)}",
+            )
+    if not names:
+        raise Located(line, "releases is empty: name at least one release to lock")
+    selected = [base.releases[name] for name in names]
+    if "architectures" not in top:
+        return selected
+    wanted = arch_list(top["architectures"], "architectures", line_of(top, "architectures"), None)
+    offered = {arch for release in selected for arch in release.architectures}
+    for arch in wanted:
+        if arch not in offered:
+            raise Located(
+                line_of(top, "architectures"),
+                f"architectures: {arch!r} is not an architecture of "
+                f"{', '.join(names)} in {ref.description}",
+            )
+    narrowed = []
+    for release in selected:
+        archs = tuple(arch for arch in release.architectures if arch in wanted)
+        if not archs:
+            raise Located(
+                line_of(top, "architectures"),
+                f"architectures: release {release.name} has none of them "
+                f"(it has {', '.join(release.architectures)})",
+            )
+        archives = tuple(
+            replace(archive, architectures=kept)
+            for archive in release.archives
+            if (kept := tuple(a for a in archive.architectures if a in archs))
+        )
+        narrowed.append(replace(release, architectures=archs, archives=archives))
+    return narrowed
 
 
 def _parse_mirrors(top: YamlMap) -> dict[str, Mirror]:
@@ -323,7 +500,11 @@ SET_KEYS = ("releases", "architectures", "extends", "packages", "exclude", "no_d
 
 
 def _parse_set(
-    name: str, raw_sets: YamlMap, release: ReleaseSpec, raw_releases: YamlMap
+    name: str,
+    raw_sets: YamlMap,
+    release: ReleaseSpec,
+    raw_releases: YamlMap,
+    unknown_hint: str = "",
 ) -> SetSpec | None:
     """The set as it applies to `release`, or None when the set is not built for it."""
     raw = mapping(raw_sets[name], f"set {name!r}", line_of(raw_sets, name), SET_KEYS)
@@ -338,7 +519,9 @@ def _parse_set(
                 )
         if release.name not in wanted:
             return None
-    packages, exclude, no_deps = _set_contents(name, raw_sets, release, raw_releases, ())
+    packages, exclude, no_deps = _set_contents(
+        name, raw_sets, release, raw_releases, (), unknown_hint
+    )
     archs = list(release.architectures)
     if "architectures" in raw:
         common, specific = per_release(
@@ -380,9 +563,17 @@ def _parse_set(
 
 
 def _set_contents(
-    name: str, raw_sets: YamlMap, release: ReleaseSpec, raw_releases: YamlMap, seen: tuple[str, ...]
+    name: str,
+    raw_sets: YamlMap,
+    release: ReleaseSpec,
+    raw_releases: YamlMap,
+    seen: tuple[str, ...],
+    unknown_hint: str = "",
 ) -> tuple[list[str], dict[str, str], list[str]]:
-    """Packages, exclusions and no-dependency packages of a set, its `extends` merged in."""
+    """Packages, exclusions and no-dependency packages of a set, its `extends` merged in.
+
+    `unknown_hint` ends the message about an unknown parent (which configs were searched).
+    """
     if name in seen:
         raise Located(
             line_of(raw_sets, name), f"sets extend each other in a loop: {' -> '.join(seen)}"
@@ -399,10 +590,10 @@ def _set_contents(
         if parent not in raw_sets:
             raise Located(
                 line_of(raw, "extends"),
-                f"{where} extends unknown set {parent!r}{suggest(parent, raw_sets)}",
+                f"{where} extends unknown set {parent!r}{suggest(parent, raw_sets)}{unknown_hint}",
             )
         p_packages, p_exclude, p_no_deps = _set_contents(
-            parent, raw_sets, release, raw_releases, (*seen, name)
+            parent, raw_sets, release, raw_releases, (*seen, name), unknown_hint
         )
         packages += [p for p in p_packages if p not in packages]
         exclude.update(p_exclude)
@@ -502,5 +693,12 @@ def release_fingerprint(release: ReleaseSpec) -> str:
             for spec in release.npm
         },
     }
+    if release.base is not None:
+        # Only with base: configs without one keep the fingerprint (and their locks stay fresh).
+        # The base lock's versions count, so a relocked base makes the downstream lock stale.
+        normalized["base"] = {
+            **release.base.to_json(),
+            "versions": {arch: dict(versions) for arch, versions in release.base.versions.items()},
+        }
     encoded = json.dumps(normalized, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()

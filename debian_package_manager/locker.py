@@ -34,7 +34,7 @@ from debian_package_manager.release import (
     find_index,
     parse_release,
 )
-from debian_package_manager.resolve import Resolution, build_index, resolve
+from debian_package_manager.resolve import BasePins, Resolution, build_index, resolve
 from debian_package_manager.verify import check_valid_until, verify_inrelease
 
 
@@ -180,7 +180,16 @@ def resolve_arch(
     then decompress and parse in parallel.
     """
     package_lists = [load_index(plain_index(source, cache), source.suite) for source in sources]
-    arch_index = build_index(release.name, arch, debian_arch(arch), package_lists, release.pins)
+    base_pins = None
+    if release.base is not None:
+        base_pins = BasePins(
+            versions=release.base.versions.get(arch, {}),
+            source=release.base.source,
+            remedy=release.base.ref.remedy,
+        )
+    arch_index = build_index(
+        release.name, arch, debian_arch(arch), package_lists, release.pins, base_pins
+    )
     del package_lists
     return {
         spec.name: resolve(arch_index, spec.name, spec.packages, spec.exclude, spec.no_dependencies)
@@ -325,7 +334,7 @@ def build_document(
                 else:
                     entry["depends"] = sorted(set(entry["depends"]) | set(result.depends[name]))
         packages[arch] = dict(sorted(entries.items()))
-    return {
+    document: dict[str, Any] = {
         "lock_version": LOCK_VERSION,
         "release": release.name,
         "codename": release.codename,
@@ -340,6 +349,9 @@ def build_document(
         "resolution": resolution_info,
         "npm": npm,
     }
+    if release.base is not None:
+        document["base"] = release.base.to_json()
+    return document
 
 
 def _entry(

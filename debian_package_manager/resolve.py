@@ -33,6 +33,19 @@ from debian_package_manager.relations import (
 PRIORITY_RANK = {"required": 0, "important": 1, "standard": 2, "optional": 3, "extra": 4}
 
 
+@dataclass(frozen=True)
+class BasePins:
+    """A base lock's versions on one architecture (base: in the config), pinned like `pins`.
+
+    Kept apart from the config's pins for the message when a version is gone: the fix is in
+    the base, not in this config.
+    """
+
+    versions: Mapping[str, str]  # package -> version the base images hold
+    source: str  # how messages name the base lock, e.g. "distroless' lock"
+    remedy: str  # what the user does when a version is gone
+
+
 @dataclass
 class ArchIndex:
     """Everything the archives offer on one architecture, merged over their suites."""
@@ -51,6 +64,7 @@ def build_index(
     debian_arch: str,
     package_lists: Sequence[Iterable[BinaryPackage]],
     pins: Mapping[str, str],
+    base_pins: BasePins | None = None,
 ) -> ArchIndex:
     """Merge the indexes of several suites (in config order; earlier wins a version tie)."""
     versions: dict[str, list[BinaryPackage]] = {}
@@ -76,6 +90,18 @@ def build_index(
                 f"{release}/{arch}: pinned {name} {pinned} is not in the archives "
                 f"(available: {available}); fix 'pins' in the config"
             )
+    if base_pins is not None:
+        for name, locked in base_pins.versions.items():
+            matching = [p for p in versions.get(name, ()) if p.version == locked]
+            if matching:
+                candidates[name] = matching[0]
+            elif name in versions:
+                available = ", ".join(sorted({p.version for p in versions[name]}))
+                raise ResolutionError(
+                    f"{release}/{arch}: {name} {locked} is the version in {base_pins.source} "
+                    f"(the base images hold it), but the archives now have only {available}; "
+                    f"{base_pins.remedy}"
+                )
     providers: dict[str, list[tuple[BinaryPackage, str | None]]] = {}
     for package in candidates.values():
         if not package.provides:
