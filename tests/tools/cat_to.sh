@@ -1,5 +1,6 @@
 #!/bin/bash
-# Usage: cat_to.sh [--out=OUT] FILE...   prints each FILE, and writes their content to OUT.
+# Usage: cat_to.sh [--out=OUT] FILE...   prints each FILE, and writes their content to OUT;
+# with DOCKER_CONFIG set, prints the names in that directory too.
 # Relative paths are the caller's, as for any `bazel run` program: from BUILD_WORKING_DIRECTORY,
 # printed first ("cwd: ...") so that a test sees where they resolve.
 set -euo pipefail
@@ -13,5 +14,6 @@ for a in "$@"; do
   esac
 done
 echo "cwd: $PWD"
-cat -- "${files[@]}"
+if [[ -n ${DOCKER_CONFIG:-} ]]; then echo "docker config:" "$(ls "$DOCKER_CONFIG")"; fi
+if [[ ${#files[@]} -gt 0 ]]; then cat -- "${files[@]}"; fi
 if [[ -n $out ]]; then cat -- "${files[@]}" >"$out"; fi
