@@ -346,3 +346,41 @@ def test_base_distroless_narrowed(tmp_path):
     assert release.architectures == ("amd64", "arm64")
     assert [archive.architectures for archive in release.archives] == [("amd64", "arm64")] * 3
     assert set(release.base.versions) == {"amd64", "arm64"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "base: distroles\nsets: {}\n",
+            "2: base 'distroles' is not known (did you mean distroless?); write base: "
+            "distroless, or base: {config: PATH} for another config",
+        ),
+        (
+            "base: distroless\nsets:\n  app:\n    extends: bsae\n    packages: [libpq5]\n",
+            "5: set 'app' extends unknown set 'bsae' (did you mean base?); neither this config "
+            "nor distroless' config defines it",
+        ),
+        (
+            "base: distroless\nreleases: [debian11]\nsets:\n  app:\n    packages: [libpq5]\n",
+            "3: releases: distroless' config has no release 'debian11' (did you mean debian13, "
+            "debian12?); it has: debian12, debian13",
+        ),
+        (
+            "base: distroless\nsets:\n  base:\n    packages: [libpq5]\n",
+            "4: set 'base' is already a set of distroless' config; give yours another name "
+            "(sets can extend 'base' but not replace it)",
+        ),
+        (
+            "base: distroless\nsets:\n  app: [libpq5]\n",
+            "4: set 'app' must be a mapping (key: value lines), not a list",
+        ),
+    ],
+    ids=["unknown-base", "unknown-parent", "release-the-base-lacks", "redefined-set", "list"],
+)
+def test_base_distroless_config_errors(tmp_path, capsys, text, message):
+    config_path = tmp_path / "debian_packages.yaml"
+    config_path.write_text("version: 1\n" + text)
+    assert main(["lock", "-q", "--config", str(config_path)]) == 1
+    assert only_error(capsys) == f"error: {config_path}:{message}"
+    assert not (tmp_path / "locks").exists()
