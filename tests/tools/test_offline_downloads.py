@@ -52,6 +52,7 @@ def test_download_from_another_host_is_blocked(tmp_path):
         timeout=300,
     )
     assert result.returncode != 0
-    assert "Only deb.debian.org and registry.npmjs.org are reachable here" in result.stderr, (
-        result.stderr[-3000:]
-    )
+    assert (
+        "Only deb.debian.org, registry.npmjs.org, files.pythonhosted.org and this machine are"
+        in (result.stderr)
+    ), result.stderr[-3000:]
