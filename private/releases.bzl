@@ -1,11 +1,10 @@
-"""The Debian releases the catalog is built for: each a hub of the `debian` module extension
-(MODULE.bazel registers its lock). Adding a release: lock it (debian_packages.yaml), register the
-lock in MODULE.bazel, and add it here."""
+"""The Debian releases the catalog is built for: release -> HUB of its lock.
 
-load("@debian12//:packages.bzl", debian12 = "HUB")
-load("@debian13//:packages.bzl", debian13 = "HUB")
+They are the `debian.lock` tags of MODULE.bazel (the `debian` extension writes
+@distroless_releases). Adding a release: lock it (debian_packages.yaml) and register its lock in
+MODULE.bazel; the families, tests, SBOMs and //:sign_and_push follow.
+"""
 
-RELEASES = {
-    "debian12": debian12,
-    "debian13": debian13,
-}
+load("@distroless_releases//:releases.bzl", _RELEASES = "RELEASES")
+
+RELEASES = _RELEASES
