@@ -1,4 +1,4 @@
-"""The publisher's command line and failure handling (private/publish/publish.py), against a
+"""The publisher's command line and failure handling (private/publish/), against a
 small fake plan: arguments, the dry-run plan, filters, and one clear line per failure (missing
 key, unreadable key, unreachable registry, plain HTTP without --insecure, refused credentials)
 with the real crane and cosign. The end-to-end publish is publish_e2e.py (a Bazel test)."""
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from private.publish import publish
+from private.publish import errors, flow, plan, publish, registry
 
 needs_cosign = pytest.mark.skipif(not shutil.which("cosign"), reason="cosign is not installed")
 needs_crane = pytest.mark.skipif(not shutil.which("crane"), reason="crane is not installed")
@@ -132,19 +132,19 @@ def test_dry_run_prints_every_tag_and_contacts_nothing(runfiles, capsys):
 
 
 def test_filter_by_repository_or_by_tag(runfiles):
-    indexes = publish.load_plan(runfiles / "_main/plan.json", runfiles)
-    assert [i.name for i in publish.select(indexes, ["static-debian12*"])] == [
+    indexes = plan.load_plan(runfiles / "_main/plan.json", runfiles)
+    assert [i.name for i in plan.select(indexes, ["static-debian12*"])] == [
         "static-debian12:latest",
         "static-debian12:nonroot",
     ]
-    assert [i.name for i in publish.select(indexes, ["*:nonroot"])] == ["static-debian12:nonroot"]
-    assert len(publish.select(indexes, ["cc-*", "static-debian12:latest"])) == 2
-    with pytest.raises(publish.UsageError, match="repositories: cc-debian12, static-debian12"):
-        publish.select(indexes, ["python3*"])
+    assert [i.name for i in plan.select(indexes, ["*:nonroot"])] == ["static-debian12:nonroot"]
+    assert len(plan.select(indexes, ["cc-*", "static-debian12:latest"])) == 2
+    with pytest.raises(errors.UsageError, match="repositories: cc-debian12, static-debian12"):
+        plan.select(indexes, ["python3*"])
 
 
 def test_per_lock_tag_is_the_lock_files_hash(runfiles):
-    indexes = publish.load_plan(runfiles / "_main/plan.json", runfiles)
+    indexes = plan.load_plan(runfiles / "_main/plan.json", runfiles)
     lock = hashlib.sha256(b'{"release": "debian12"}\n').hexdigest()[:12]
     assert [i.lock_tag for i in indexes] == [f"latest-{lock}", f"nonroot-{lock}", f"latest-{lock}"]
 
@@ -247,35 +247,35 @@ def test_refused_credentials(runfiles, key_pair, refusing_registry, capsys):
     [
         (
             'Error: Get "https://h/v2/": dial tcp 127.0.0.1:1: connect: connection refused',
-            publish.RegistryUnreachable,
+            errors.RegistryUnreachable,
         ),
         (
             "Error: GET http://h/v2/x/manifests/y: UNAUTHORIZED: authentication required",
-            publish.AuthRefused,
+            errors.AuthRefused,
         ),
         (
             "Error: PUT https://h/v2/x/blobs/uploads/: DENIED: requested access is denied",
-            publish.AuthRefused,
+            errors.AuthRefused,
         ),
-        ("http: server gave HTTP response to HTTPS client", publish.RegistryUnreachable),
-        ("Error: signing: no such key", publish.PublishError),
+        ("http: server gave HTTP response to HTTPS client", errors.RegistryUnreachable),
+        ("Error: signing: no such key", errors.PublishError),
     ],
 )
 def test_classify(stderr, kind):
-    error = publish.classify(stderr, "push x", "h:5000/p")
+    error = registry.classify(stderr, "push x", "h:5000/p")
     assert type(error) is kind
     assert "\n" not in str(error)
 
 
 def test_summary_counts_and_failures():
     rows = [
-        publish.Outcome(
+        flow.Outcome(
             "a:latest", "sha256:" + "1" * 64, push="pushed", sign="signed", tags=["latest*"]
         ),
-        publish.Outcome(
+        flow.Outcome(
             "a:latest-amd64", "sha256:" + "2" * 64, push="skipped", sign="already", sbom="already"
         ),
-        publish.Outcome("b:latest", "sha256:" + "3" * 64, error="registry r unreachable"),
+        flow.Outcome("b:latest", "sha256:" + "3" * 64, error="registry r unreachable"),
     ]
     text = publish.summary(rows, "r/p")
     assert "r/p: 1 pushed, 1 skipped (already there), 1 newly signed, 1 failed" in text
@@ -287,8 +287,8 @@ def test_failures_name_the_cause_once(capsys):
     publish.print_failures(
         {
             "a:latest": "registry r unreachable",
-            "b:x": publish.NOT_ATTEMPTED,
-            "c:y": publish.NOT_ATTEMPTED,
+            "b:x": flow.NOT_ATTEMPTED,
+            "c:y": flow.NOT_ATTEMPTED,
         }
     )
     assert capsys.readouterr().err.splitlines() == [
