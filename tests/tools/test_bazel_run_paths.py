@@ -90,3 +90,12 @@ def test_a_path_the_root_needs_is_refused(outside):
         "copy it elsewhere (under /var/tmp or your home, say) and pass that path"
     )
     assert not Path("/usr/local/bazel-run-paths.out").exists()
+
+
+def test_arguments_that_need_no_bind():
+    # Paths already inside the work tree, and words that only look like paths (a registry, a
+    # pattern): nothing to bind, and the run goes on as without them.
+    result = bazel_run(REPO, "README.md", "--filter=static-debian12*", "127.0.0.1:5000/x")
+    assert result.returncode == 1, result.stderr[-3000:]  # cat_to: 127.0.0.1:5000/x is no file
+    assert result.stdout.startswith(f"cwd: {REPO}\n# distroless, rebuilt with Bazel\n")
+    assert "bad array subscript" not in result.stderr
