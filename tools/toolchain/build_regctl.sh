@@ -9,5 +9,5 @@ trap 'rm -rf "$gopath"' EXIT
 mkdir -p "$gopath/src/github.com/regclient"
 cp -a "$src" "$gopath/src/github.com/regclient/regclient"
 cd "$gopath/src/github.com/regclient/regclient"
-export GO111MODULE=off GOPATH="$gopath:/usr/share/gocode" GOPROXY=off GOFLAGS= GOTOOLCHAIN=local CGO_ENABLED=0 GOCACHE="$gopath/cache"
+export GO111MODULE=off GOPATH="$gopath:/usr/share/gocode" GOPROXY=off GOFLAGS='' GOTOOLCHAIN=local CGO_ENABLED=0 GOCACHE="$gopath/cache"
 go build -trimpath -ldflags='-s -w' -o "$out" ./cmd/regctl
