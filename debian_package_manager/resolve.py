@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import difflib
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from debian_package_manager.errors import ResolutionError
@@ -58,6 +58,22 @@ class ArchIndex:
     providers: dict[str, list[tuple[BinaryPackage, str | None]]]  # virtual -> (pkg, version)
 
 
+def _pin(
+    candidates: dict[str, BinaryPackage],
+    versions: Mapping[str, Sequence[BinaryPackage]],
+    pins: Mapping[str, str],
+    missing: Callable[[str, str, str], str],
+) -> None:
+    """Make each pinned version the candidate; missing(name, version, available) says why not."""
+    for name, version in pins.items():
+        matching = [p for p in versions.get(name, ()) if p.version == version]
+        if matching:
+            candidates[name] = matching[0]
+        elif name in versions:
+            available = ", ".join(sorted({p.version for p in versions[name]}))
+            raise ResolutionError(missing(name, version, available))
+
+
 def build_index(
     release: str,
     arch: str,
@@ -80,28 +96,26 @@ def build_index(
                 and version_compare(package.version, current.version) > 0
             ):
                 candidates[package.name] = package
-    for name, pinned in pins.items():
-        matching = [p for p in versions.get(name, ()) if p.version == pinned]
-        if matching:
-            candidates[name] = matching[0]
-        elif name in versions:
-            available = ", ".join(sorted({p.version for p in versions[name]}))
-            raise ResolutionError(
-                f"{release}/{arch}: pinned {name} {pinned} is not in the archives "
-                f"(available: {available}); fix 'pins' in the config"
-            )
+    _pin(
+        candidates,
+        versions,
+        pins,
+        lambda name, pinned, available: (
+            f"{release}/{arch}: pinned {name} {pinned} is not in the archives "
+            f"(available: {available}); fix 'pins' in the config"
+        ),
+    )
     if base_pins is not None:
-        for name, locked in base_pins.versions.items():
-            matching = [p for p in versions.get(name, ()) if p.version == locked]
-            if matching:
-                candidates[name] = matching[0]
-            elif name in versions:
-                available = ", ".join(sorted({p.version for p in versions[name]}))
-                raise ResolutionError(
-                    f"{release}/{arch}: {name} {locked} is the version in {base_pins.source} "
-                    f"(the base images hold it), but the archives now have only {available}; "
-                    f"{base_pins.remedy}"
-                )
+        _pin(
+            candidates,
+            versions,
+            base_pins.versions,
+            lambda name, locked, available: (
+                f"{release}/{arch}: {name} {locked} is the version in {base_pins.source} "
+                f"(the base images hold it), but the archives now have only {available}; "
+                f"{base_pins.remedy}"
+            ),
+        )
     providers: dict[str, list[tuple[BinaryPackage, str | None]]] = {}
     for package in candidates.values():
         if not package.provides:
