@@ -8,6 +8,7 @@ load("//private/index:plan.bzl", "image_catalog")
 load("//private/layers:busybox_layer.bzl", "busybox_layer")
 load("//private/layers:files_layer.bzl", "files_layer")
 load("//private/publish:publish.bzl", "sign_and_push")
+load("//private/repositories:lock.bzl", "RELOCK")
 load("//private/sbom:sbom.bzl", "distroless_sbom")
 load("//private/structure_test:structure_test.bzl", "structure_test")
 load(":catalog.bzl", "CATALOG")
@@ -16,7 +17,6 @@ load(":family.bzl", "row_packages")
 load(":row.bzl", "PATH")
 
 _USERS = {"root": "0", "nonroot": "65532"}
-_RELOCK = "bazel run @distroless//debian_package_manager -- lock"
 
 def distroless_app(
         name,
@@ -93,7 +93,7 @@ def distroless_app(
             hub.lock["release"],
             release,
             release,
-            _RELOCK,
+            RELOCK,
         ))
     uid = _USERS.get(user, user)
     plans = {}
@@ -235,6 +235,6 @@ def _own_packages(name, hub, sets, arch, base_packages, ours, base, release):
                 base,
                 release,
                 arch,
-                _RELOCK,
+                RELOCK,
             ))
     return [p for p in sorted(wanted) if p not in base_packages]

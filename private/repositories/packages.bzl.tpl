@@ -2,7 +2,7 @@
 
 LOCK = {LOCK}
 
-_REFRESH = "add it to debian_packages.yaml and run `python3 -m debian_package_manager lock`"
+_REFRESH = "add it to debian_packages.yaml and run `{RELOCK}`"
 
 def package(arch, name):
     """The layer target of one locked package.

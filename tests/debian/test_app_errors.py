@@ -31,7 +31,7 @@ local_path_override(module_name = "distroless", path = "{REPO}")
 
 debian = use_extension("@distroless//:extensions.bzl", "debian")
 debian.lock(name = "downstream_app", lock = "//:app.lock.json")
-use_repo(debian, "downstream_app", "downstream_releases")
+use_repo(debian, "downstream_app")
 
 host_tools = use_extension("@distroless//:extensions.bzl", "host_tools", dev_dependency = True)
 use_repo(host_tools, "distroless_host_tools")
@@ -90,6 +90,7 @@ def test_a_set_not_in_the_lock_lists_the_locks_sets(tmp_path, missing):
     assert result.returncode != 0
     message = (
         f'debian12: no package set "{missing}" in the lock @@//:app.lock.json (it has app);'
-        " add it to debian_packages.yaml and run `python3 -m debian_package_manager lock`"
+        " add it to debian_packages.yaml and run"
+        " `bazel run @distroless//debian_package_manager -- lock`"
     )
     assert message in result.stderr, result.stderr[-3000:]

@@ -94,4 +94,4 @@ def test_bad_input_fails_with_an_actionable_message(tmp_path, lock_text, package
     assert message in result.stderr, result.stderr[-3000:]
     if "sha256" in message or "URL" in message:
         assert "URLs tried: http://deb.debian.org/" in result.stderr
-        assert "python3 -m debian_package_manager update" in result.stderr
+        assert "bazel run @distroless//debian_package_manager -- update" in result.stderr
