@@ -31,7 +31,7 @@ status=0
 for build in a b; do
   echo "== build $build: ${*} (fresh output base $work/$build)"
   start=$SECONDS
-  bazel=("${inroot[@]}" bazel --output_user_root="$work/$build" --bazelrc="$REPO/tools/toolchain/offline.bazelrc")
+  bazel=("${inroot[@]}" bazel --output_user_root="$work/$build" --bazelrc="$(offline_rc "$REPO")")
   # --symlink_prefix=/: no bazel-* links in the work tree, which belong to the normal build.
   "${bazel[@]}" build --noshow_progress --symlink_prefix=/ --repository_cache="$STATE/bazel/cache/repos/v1" "$@"
   echo "   built in $((SECONDS - start)) s"

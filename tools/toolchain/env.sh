@@ -15,3 +15,19 @@ RULES_OCI_VERSION=2.2.7
 REGCLIENT_VERSION=0.8.0
 BUILDIFIER_VERSION=8.2.1
 BUILDIFIER_INTEGRITY=sha512-eZ/Aq+2r4PcJa6LbPCT6ffgIJfTU/gYilqIzoX2OLM4nNkbQC6tTMPZNn7aHHjhGPxbNLv41zm4Xqt1olCLgXw==
+
+# offline_rc WORKSPACE: the offline layer for Bazel run in WORKSPACE (the project, or a module
+# below it such as examples/cc), written to the state cache; prints its path. %workspace% in
+# tools/toolchain/offline.bazelrc means this checkout, whatever WORKSPACE is.
+offline_rc() {
+  local rc
+  rc=$STATE/offline-$(sha256sum <<<"$REPO $1" | cut -c1-16).bazelrc
+  mkdir -p "$STATE"
+  {
+    sed "s|%workspace%|$REPO|g" "$REPO/tools/toolchain/offline.bazelrc"
+    # stardoc's own renderer is a java_binary that Debian's rules_java cannot build offline;
+    # //docs exists only in the project itself.
+    [[ $1 != "$REPO" ]] || echo "build --//docs:renderer=//docs:debian_renderer"
+  } >"$rc.$$" && mv "$rc.$$" "$rc"
+  echo "$rc"
+}
