@@ -3,7 +3,7 @@ relative to a directory outside the work tree, an output file to write there; a 
 root needs for itself is refused with one line.
 
 tools/bazel runs tools/inroot, which only works on the host: inside the root (where tools/test
-runs pytest) these tests are skipped; tools/test runs this file on the host."""
+runs pytest) these tests are skipped; tools/test runs tests/host on the host."""
 
 from __future__ import annotations
 
