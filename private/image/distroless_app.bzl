@@ -14,6 +14,7 @@ load("//private/structure_test:structure_test.bzl", "structure_test")
 load(":catalog.bzl", "CATALOG")
 load(":distroless_image.bzl", "distroless_image")
 load(":family.bzl", "row_packages")
+load(":platforms.bzl", "OCI_VARIANT")
 load(":row.bzl", "PATH")
 
 _USERS = {"root": "0", "nonroot": "65532"}
@@ -36,6 +37,7 @@ def distroless_app(
         arches = ["amd64", "arm64"],
         repository = None,
         tests = [],
+        debug_tests = [],
         test_files = {},
         test_timeout = 30,
         debug = False,
@@ -45,8 +47,8 @@ def distroless_app(
     Makes `<name>_<arch>` (per-arch images, each with `_load` and `_plan`), the index `<name>`,
     `<name>_sbom` (SPDX and CycloneDX of every per-arch image), `<name>_push` (push, sign and
     attest like //:sign_and_push, repository `repository`, tags `latest` and `latest-<arch>`),
-    with `tests` a structure test `<name>_test`, and with `debug` the same again as
-    `<name>_debug` (busybox under /busybox, tag `debug`).
+    with `tests` a structure test `<name>_test` of the index, and with `debug` the same images
+    again with busybox under /busybox as `<name>_debug` (tag `debug`, entrypoint /busybox/sh).
 
     Args:
         name: the index; the per-arch images are `<name>_<arch>`.
@@ -71,11 +73,15 @@ def distroless_app(
         workdir: working directory (the base's when None).
         labels: OCI labels of the image config.
         arches: architectures to build.
-        repository: registry repository below the push prefix (default: `name` with - for _).
-        tests: container-structure-test YAML files for `<name>_test`, run on every arch.
+        repository: registry repository below the push prefix, and the name `_load` gives the
+            image (default: `name` with - for _).
+        tests: container-structure-test YAML files for `<name>_test`, run on every arch of the
+            index.
+        debug_tests: the same for `<name>_debug_test`, of the debug variant (whose entrypoint
+            and PATH differ, and which has a shell).
         test_files: label -> "[arch:]path" files put into the image for the test only.
         test_timeout: seconds each test command may run (qemu-emulated arches are slower).
-        debug: also build the debug variant `<name>_debug`.
+        debug: also build the debug variant `<name>_debug` (needed by `debug_tests`).
         visibility: of every target.
     """
     catalog_base = _catalog_base(base) if type(base) == "string" else None
@@ -95,7 +101,10 @@ def distroless_app(
             release,
             RELOCK,
         ))
+    if debug_tests and not debug:
+        fail("%s: debug_tests test the debug variant; set debug = True to build it" % name)
     uid = _USERS.get(user, user)
+    repository = repository or name.replace("_", "-")
     plans = {}
     for debug_variant in ([False, True] if debug else [False]):
         images = []
@@ -115,7 +124,7 @@ def distroless_app(
                     packages = sbom + [ours.package(arch, "busybox-static")],
                     env = {"PATH": PATH + ":/busybox"},
                     entrypoint = ["/busybox/sh"],
-                    load_tag = "%s:debug-%s" % (repository or name, arch),
+                    load_tag = "%s:debug-%s" % (repository, arch),
                     visibility = visibility,
                 )
                 images.append(":" + debug_image)
@@ -142,7 +151,7 @@ def distroless_app(
                 user = uid,
                 workdir = workdir,
                 labels = labels,
-                load_tag = "%s:latest-%s" % (repository or name, arch),
+                load_tag = "%s:latest-%s" % (repository, arch),
                 visibility = visibility,
             )
             images.append(":" + image)
@@ -150,7 +159,7 @@ def distroless_app(
         distroless_index(
             name = index,
             images = images,
-            repository = repository or name.replace("_", "-"),
+            repository = repository,
             tag = "debug" if debug_variant else "latest",
             visibility = visibility,
         )
@@ -163,12 +172,12 @@ def distroless_app(
         visibility = visibility,
     )
     sign_and_push(name = name + "_push", sboms = [":%s_sbom" % name], visibility = visibility)
-    if tests:
-        for index in plans:
+    for index, configs in [(name, tests), (name + "_debug", debug_tests)]:
+        if configs:
             structure_test(
                 name = index + "_test",
                 image = ":" + index,
-                configs = tests,
+                configs = configs,
                 files = {
                     src.format(arch = arch): ("%s:%s" % (arch, dest) if "{arch}" in src else dest)
                     for src, dest in test_files.items()
@@ -176,7 +185,7 @@ def distroless_app(
                 },
                 arches = arches,
                 command_timeout = test_timeout,
-                invariants = "debug" if index.endswith("_debug") else "default",
+                invariants = "debug" if index != name else "default",
             )
 
 def _catalog_base(label):
@@ -186,7 +195,7 @@ def _catalog_base(label):
     release = parts[-1]
     if release not in RELEASES or len(parts) < 3:
         return None
-    arch = parts[-2] if parts[-2] in ("amd64", "arm64", "arm", "s390x", "ppc64le", "riscv64") else None
+    arch = parts[-2] if parts[-2] in OCI_VARIANT else None
     user_at = -3 if arch else -2
     user = parts[user_at]
     image_name = "_".join(parts[:user_at])
