@@ -39,7 +39,7 @@ use_repo(debian, "mylock")
 
 # The offline layer only (tools/bazel sets DISTROLESS_HOST_TOOLS=1): rules_oci's tools from the
 # build machine, as the distroless module itself registers them as a dev dependency.
-host_tools = use_extension("@distroless//private/toolchains:host_tools.bzl", "host_tools")
+host_tools = use_extension("@distroless//:extensions.bzl", "host_tools")
 use_repo(host_tools, "distroless_host_tools")
 register_toolchains("@distroless_host_tools//:all")
 """
@@ -208,3 +208,16 @@ def test_lock_tool_writes_into_the_callers_workspace(tmp_path, archive):
     assert result.returncode == 0, result.stderr[-3000:]
     lock = json.loads((module / "locks" / "debian99.lock.json").read_text())
     assert "hello" in lock["packages"]["amd64"]
+
+
+def test_mod_tidy_imports_the_hubs(tmp_path):
+    # The extension reports its hubs as the root module's direct dependencies, so `bazel mod
+    # tidy` writes the use_repo a user forgot (and would drop one of a lock no longer there).
+    netbase = FIXTURE["packages"]["amd64"]["netbase"]
+    lock = {**FIXTURE, "packages": {"amd64": {"netbase": netbase}}, "sets": {}}
+    (tmp_path / "my.lock.json").write_text(json.dumps(lock))
+    (tmp_path / "MODULE.bazel").write_text(MODULE.replace('use_repo(debian, "mylock")\n', ""))
+    (tmp_path / "BUILD.bazel").write_text("")
+    result = bazel(tmp_path, "mod", "tidy")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'use_repo(debian, "mylock")' in (tmp_path / "MODULE.bazel").read_text()

@@ -15,6 +15,8 @@ RULES_OCI_VERSION=2.2.7
 REGCLIENT_VERSION=0.8.0
 BUILDIFIER_VERSION=8.2.1
 BUILDIFIER_INTEGRITY=sha512-eZ/Aq+2r4PcJa6LbPCT6ffgIJfTU/gYilqIzoX2OLM4nNkbQC6tTMPZNn7aHHjhGPxbNLv41zm4Xqt1olCLgXw==
+BUILDOZER_VERSION=8.2.1
+BUILDOZER_INTEGRITY=sha512-RstW3FJT4HOytPG2+z+qUUpZfklRJZqaw+UPKY9pur7zyGXOz8Jr73u4MiFotEThO/MZNRzKkOtJrWp3LO9eUA==
 
 # offline_rc WORKSPACE: the offline layer for Bazel run in WORKSPACE (the project, or a module
 # below it such as examples/cc), written to the state cache; prints its path. %workspace% in
