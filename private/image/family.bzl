@@ -13,7 +13,7 @@ load(":catalog.bzl", "CATALOG")
 load(":distroless_image.bzl", "distroless_image")
 load(":layers.bzl", "busybox")
 load(":row.bzl", "PATH")
-load(":versions.bzl", "python_version", "upstream_version")
+load(":versions.bzl", "java_version", "python_version")
 
 USERS = {
     "root": struct(uid = 0, workdir = "/"),
@@ -59,7 +59,7 @@ def _row_images(row, release, hub, catalog, family, declare, visibility):
     in_index = consistent_arches(lock, packages)
     env = dict(row.env)
     if row.jdk:
-        env["JAVA_VERSION"] = upstream_version(lock["versions"][arches[0]][row.jdk], 3)
+        env["JAVA_VERSION"] = java_version(lock["versions"][arches[0]][row.jdk])
     indexes = []
     for debug in (False, True):
         image_name = row.debug_name if debug else row.name

@@ -21,3 +21,14 @@ def python_version(lock, arch):
 def java_major(lock, arch, jdk):
     """The major version of the JRE package `jdk` ("17")."""
     return upstream_version(lock["versions"][arch][jdk], 1)
+
+def java_version(version):
+    """JAVA_VERSION as distroless sets it: the upstream version up to the `+`.
+
+    Args:
+        version: the JRE package's Debian version ("17.0.21.1+2-1~deb12u1").
+
+    Returns:
+        "17.0.21.1", what the JVM reports as java.version.
+    """
+    return version.split(":")[-1].split("+")[0].split("-")[0].split("~")[0]

@@ -100,6 +100,8 @@ def image_test_spec(image_name, user, distro, debug):
         configs += ["java/java.yaml", "java/%s_%s.yaml" % (image_name, distro)]
         if not debug:
             configs.append("java/entrypoint.yaml")
+        else:
+            configs.append("java/java_debug.yaml")
         files[_PROGRAMS + ":check_keystore"] = "/test/CheckKeystore.class"
 
         # A JVM starts slowly under qemu-user.

@@ -53,6 +53,8 @@ def _java_test_impl(ctx):
     asserts.true(env, "java/entrypoint.yaml" in _names(spec.configs))
     debug = image_test_spec("java17", "root", "debian12", True)
     asserts.false(env, "java/entrypoint.yaml" in _names(debug.configs))
+    asserts.true(env, "java/java_debug.yaml" in _names(debug.configs))
+    asserts.false(env, "java/java_debug.yaml" in _names(spec.configs))
     asserts.true(env, "/test/CheckKeystore.class" in spec.files.values())
     asserts.equals(env, 120, spec.command_timeout)
     base = image_test_spec("java_base", "root", "debian12", False)
