@@ -1,7 +1,8 @@
 """The java family's images: java_base (the JRE's native libraries and the Java CA keystore,
-without a JRE) and one image per Debian headless JRE of each release."""
+without a JRE) and one image per Debian headless JRE of each release, whose debug variants add
+the matching headless JDK's tools."""
 
-load("//private/image:layers.bzl", "c_utf8", "java_keystore", "java_link")
+load("//private/image:layers.bzl", "c_utf8", "java_keystore", "java_link", "jdk_tools_link")
 load("//private/image:row.bzl", "image")
 
 def _java_base(release, jre_set, jre):
@@ -24,6 +25,10 @@ def _java(release, major):
         skip = ["ca-certificates", "libc-bin"],
         layers = [java_link],
         jdk = "openjdk-%s-jre-headless" % major,
+        # distroless' java :debug images carry the JDK tools (javac, jcmd, jstack, jmap, jfr,
+        # jshell, ...): Debian's headless JDK, linked into /usr/bin.
+        debug_sets = ["java%s_debug" % major],
+        debug_layers = [jdk_tools_link],
         entrypoint = ["/usr/bin/java", "-jar"],
         releases = [release],
     )

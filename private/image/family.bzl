@@ -56,7 +56,9 @@ def _row_images(row, release, hub, catalog, family, declare, visibility):
     parent = _row(catalog, row.parent, release) if row.parent else None
     parent_package = "" if not parent or parent.family == family else "//" + parent.family
     packages = {arch: row_packages(row, hub, arch) for arch in arches}
+    debug_own = {arch: [p for p in debug_packages(row, hub, arch) if p not in packages[arch]] for arch in arches}
     in_index = consistent_arches(lock, packages)
+    in_debug_index = consistent_arches(lock, {arch: packages[arch] + debug_own[arch] for arch in arches})
     env = dict(row.env)
     if row.jdk:
         env["JAVA_VERSION"] = java_version(lock["versions"][arches[0]][row.jdk])
@@ -73,6 +75,7 @@ def _row_images(row, release, hub, catalog, family, declare, visibility):
                 target = struct(hub = hub, arch = arch, release = release, row = row, declare = declare)
                 sbom = [hub.package(arch, p) for p in packages[arch]]
                 if debug:
+                    sbom += [hub.package(arch, p) for p in debug_own[arch]]
                     sbom.append(hub.package(arch, "busybox-static"))
                 if row.npm:
                     sbom.append(hub.npm_metadata(row.npm, arch))
@@ -81,7 +84,9 @@ def _row_images(row, release, hub, catalog, family, declare, visibility):
                         name = name,
                         arch = arch,
                         base = ":%s_%s_%s_%s" % (row.name, user, arch, release),
-                        tars = [busybox(target)],
+                        tars = [busybox(target)] +
+                               [hub.package(arch, p) for p in _install_order(debug_own[arch])] +
+                               [layer(target) for layer in row.debug_layers],
                         packages = sbom,
                         env = {"PATH": PATH + ":/busybox"},
                         entrypoint = ["/busybox/sh"],
@@ -105,7 +110,7 @@ def _row_images(row, release, hub, catalog, family, declare, visibility):
                         load_tag = load_tag,
                         visibility = visibility,
                     )
-                if arch in in_index:
+                if arch in (in_debug_index if debug else in_index):
                     images.append(":" + name)
             index = "%s_%s_%s" % (image_name, user, release)
             distroless_index(
@@ -169,14 +174,37 @@ def row_packages(row, hub, arch):
         names.pop(p, None)
     return sorted(names)
 
+def debug_packages(row, hub, arch):
+    """The Debian packages of a row's `debug_sets` on one arch, minus `exclude`.
+
+    The debug variant adds those its image does not hold already (row_packages), and
+    busybox-static.
+
+    Args:
+        row: the catalog row.
+        hub: HUB of the release's lock.
+        arch: the architecture.
+
+    Returns:
+        The sorted package names.
+    """
+    names = {}
+    for set_name in row.debug_sets:
+        for p in hub.set_packages(set_name, arch):
+            names[p] = True
+    for p in row.exclude:
+        names.pop(p, None)
+    return sorted(names)
+
 def _row_arches(row, lock):
-    # Architectures where every set of the row is locked and downloadable (the lock tool lists
-    # in unavailable_sets the sets with a package the mirror does not serve).
+    # Architectures where every set of the row, its debug variant's included, is locked and
+    # downloadable (the lock tool lists in unavailable_sets the sets with a package the mirror
+    # does not serve).
     unavailable = lock.get("unavailable_sets", {})
     arches = [
         a
         for a in lock["architectures"]
-        if all([a in lock["sets"][s] and a not in unavailable.get(s, {}) for s in row.sets])
+        if all([a in lock["sets"][s] and a not in unavailable.get(s, {}) for s in row.sets + row.debug_sets])
     ]
     if row.npm:
         arches = [a for a in arches if a in lock["npm"].get(row.npm, {})]

@@ -107,6 +107,27 @@ def java_link(target):
     jvm = "/usr/lib/jvm/java-%s-openjdk-%s/bin/java" % (major, lock["debian_architectures"][arch])
     return target.declare("java_link_" + major, arch, files_layer, entries = _symlink("usr/bin/java", jvm))
 
+# The JDK tools the Java debug variants link into /usr/bin (openjdk-N-jdk-headless' bin/ in every
+# JDK from 17 on); update-alternatives would link these and a few more.
+JDK_TOOLS = ["jar", "javac", "javap", "jcmd", "jdb", "jfr", "jinfo", "jmap", "jps", "jshell", "jstack", "jstat"]
+
+def jdk_tools_link(target):
+    """/usr/bin/<tool> -> the JDK's bin/<tool> for JDK_TOOLS (what update-alternatives would make).
+
+    The JDK is the headless JDK of the row's `jdk` (a debug set holds it), at the JRE's path.
+
+    Args:
+        target: the per-arch image (hub, arch, release, row, declare).
+
+    Returns:
+        The label of the layer.
+    """
+    lock, arch = target.hub.lock, target.arch
+    major = java_major(lock, arch, target.row.jdk)
+    jvm = "/usr/lib/jvm/java-%s-openjdk-%s/bin/" % (major, lock["debian_architectures"][arch])
+    entries = [{"path": "usr/bin/" + tool, "kind": "symlink", "target": jvm + tool, "mode": "0777"} for tool in JDK_TOOLS]
+    return target.declare("jdk_tools_link_" + major, arch, files_layer, entries = json.encode(entries))
+
 def node_link(target):
     """/nodejs/bin/node -> /usr/bin/node, distroless' path for Debian's node."""
     return target.declare("node_link", target.arch, files_layer, entries = _symlink("nodejs/bin/node", "/usr/bin/node"))

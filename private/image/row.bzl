@@ -3,7 +3,9 @@
 Each row extends its parent (layers and config), adds the Debian package sets of the lock (their
 closures, minus what the parent holds and minus `skip`), then its named `layers`
 (private/image/layers.bzl). Every row also gets a debug variant (`debug_name`, default
-`<name>_debug`): busybox under /busybox, entrypoint /busybox/sh, /busybox at the end of PATH.
+`<name>_debug`): busybox under /busybox, entrypoint /busybox/sh, /busybox at the end of PATH,
+then the closures of the row's `debug_sets` minus what the image holds, then its `debug_layers`
+(the Java rows: Debian's headless JDK and /usr/bin links to its tools).
 A family's rows live in its folder (`base/images.bzl`); private/image/catalog.bzl joins them.
 """
 
@@ -23,7 +25,9 @@ def image(
         releases = [],
         jdk = None,
         npm = None,
-        debug_name = None):
+        debug_name = None,
+        debug_sets = [],
+        debug_layers = []):
     """One catalog row.
 
     Args:
@@ -40,6 +44,9 @@ def image(
         jdk: the JRE package: sets JAVA_VERSION and /usr/bin/java.
         npm: the npm-locked Node.js build.
         debug_name: name of the debug variant.
+        debug_sets: lock package sets only the debug variant adds: their closures minus the
+            image's packages, as package layers after busybox.
+        debug_layers: named layers only the debug variant adds, after debug_sets' packages.
 
     Returns:
         The row.
@@ -58,4 +65,6 @@ def image(
         jdk = jdk,
         npm = npm,
         debug_name = debug_name or name + "_debug",
+        debug_sets = debug_sets,
+        debug_layers = debug_layers,
     )
