@@ -13,7 +13,7 @@ load("//private/sbom:sbom.bzl", "distroless_sbom")
 load("//private/structure_test:structure_test.bzl", "structure_test")
 load(":catalog.bzl", "CATALOG")
 load(":distroless_image.bzl", "distroless_image")
-load(":family.bzl", "row_packages")
+load(":family.bzl", "debug_packages", "row_packages")
 load(":platforms.bzl", "OCI_VARIANT")
 load(":row.bzl", "PATH")
 
@@ -222,7 +222,8 @@ def _base_packages(base, ours, arch):
         fail("%s is the %s image; name the index (without the architecture) to build for %s" % (base.label, base.only_arch, arch))
     packages = row_packages(base.row, ours, arch)
     if base.debug:
-        packages = sorted(packages + ["busybox-static"])
+        # What the debug variant adds: its debug sets (the JDK of the Java images) and busybox.
+        packages = sorted({p: True for p in packages + debug_packages(base.row, ours, arch) + ["busybox-static"]})
     return packages
 
 def _own_packages(name, hub, sets, arch, base_packages, ours, base, release):

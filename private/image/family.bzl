@@ -166,13 +166,7 @@ def row_packages(row, hub, arch):
     Returns:
         The sorted package names.
     """
-    names = {}
-    for set_name in row.sets:
-        for p in hub.set_packages(set_name, arch):
-            names[p] = True
-    for p in row.exclude:
-        names.pop(p, None)
-    return sorted(names)
+    return _closure(hub, row.sets, row.exclude, arch)
 
 def debug_packages(row, hub, arch):
     """The Debian packages of a row's `debug_sets` on one arch, minus `exclude`.
@@ -188,11 +182,14 @@ def debug_packages(row, hub, arch):
     Returns:
         The sorted package names.
     """
+    return _closure(hub, row.debug_sets, row.exclude, arch)
+
+def _closure(hub, sets, exclude, arch):
     names = {}
-    for set_name in row.debug_sets:
+    for set_name in sets:
         for p in hub.set_packages(set_name, arch):
             names[p] = True
-    for p in row.exclude:
+    for p in exclude:
         names.pop(p, None)
     return sorted(names)
 
