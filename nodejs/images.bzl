@@ -1,5 +1,12 @@
-"""The nodejs family's images: Debian's own Node.js of each release, and the official builds
-(amd64 and arm64 only) locked from the npm registry; node is /nodejs/bin/node in all of them."""
+"""The nodejs family's images; node is /nodejs/bin/node in all of them.
+
+nodejs20, nodejs22, nodejs24: distroless' images of those names, the official Node.js builds
+(amd64 and arm64 only) locked from the npm registry, on every release.
+
+nodejs18_debian (debian12), nodejs20_debian (debian13): Debian's own `nodejs` package of the
+release (a shared libnode, Debian's modules under /usr/share/nodejs), not an image distroless
+has; the `_debian` suffix keeps it apart from distroless' official-build names
+(docs/migrating.md)."""
 
 load("//private/image:layers.bzl", "node_link", "npm_node")
 load("//private/image:row.bzl", "image")
@@ -7,7 +14,7 @@ load("//private/image:row.bzl", "image")
 def _nodejs_debian(release, major):
     # Debian's own Node.js, linked to distroless' /nodejs/bin/node.
     return image(
-        name = "nodejs" + major,
+        name = "nodejs%s_debian" % major,
         parent = "cc",
         sets = ["nodejs"],
         skip = ["ca-certificates"],
@@ -27,8 +34,9 @@ def _nodejs_official(major):
     )
 
 IMAGES = [
-    _nodejs_debian("debian12", "18"),
-    _nodejs_debian("debian13", "20"),
+    _nodejs_official("20"),
     _nodejs_official("22"),
     _nodejs_official("24"),
+    _nodejs_debian("debian12", "18"),
+    _nodejs_debian("debian13", "20"),
 ]

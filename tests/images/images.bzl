@@ -1,7 +1,8 @@
 """Which structure test files and test programs go with which distroless image.
 
 `image_test_spec` maps a catalog image (the rows of each family's images.bzl: static, base_nossl, base,
-cc, python3, java_base, java17, java21, java25, nodejs18, nodejs20, nodejs22, nodejs24), a
+cc, python3, java_base, java17, java21, java25, nodejs20, nodejs22, nodejs24, nodejs18_debian,
+nodejs20_debian), a
 user (root, nonroot), a release (debian12, debian13) and debug or not to the YAML files of
 <family>/testdata and the files the tests copy into the image (tests/images/programs). `distroless_image_test` declares the
 structure_test; a family's BUILD file calls it once per index, e.g.
@@ -29,8 +30,9 @@ _LINEAGE = {
     "java21": ["static", "base", "cc", "java"],
     "java25": ["static", "base", "cc", "java"],
     "java_base": ["static", "base", "cc", "java_base"],
-    "nodejs18": ["static", "base", "cc", "nodejs"],
+    "nodejs18_debian": ["static", "base", "cc", "nodejs"],
     "nodejs20": ["static", "base", "cc", "nodejs"],
+    "nodejs20_debian": ["static", "base", "cc", "nodejs"],
     "nodejs22": ["static", "base", "cc", "nodejs"],
     "nodejs24": ["static", "base", "cc", "nodejs"],
     "python3": ["static", "base", "cc", "python3"],

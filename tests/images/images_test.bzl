@@ -73,10 +73,25 @@ def _base_nossl_test_impl(ctx):
     asserts.true(env, "cc/cc.yaml" in _names(nodejs.configs))
     return unittest.end(env)
 
+def _nodejs_test_impl(ctx):
+    env = unittest.begin(ctx)
+    official = image_test_spec("nodejs20", "nonroot", "debian13", False)
+    asserts.equals(env, [
+        "cc/cc.yaml",
+        "nodejs/nodejs.yaml",
+        "nodejs/nodejs20.yaml",
+        "nodejs/entrypoint.yaml",
+    ], _names(official.configs)[-4:])
+    debian = image_test_spec("nodejs20_debian", "root", "debian13", True)
+    asserts.equals(env, ["nodejs/nodejs.yaml", "nodejs/nodejs20_debian.yaml"], _names(debian.configs)[-2:])
+    asserts.true(env, "nodejs/nodejs18_debian.yaml" in _names(image_test_spec("nodejs18_debian", "root", "debian12", False).configs))
+    return unittest.end(env)
+
 static_root_test = unittest.make(_static_root_test_impl)
 python3_debug_test = unittest.make(_python3_debug_test_impl)
 java_test = unittest.make(_java_test_impl)
 base_nossl_test = unittest.make(_base_nossl_test_impl)
+nodejs_test = unittest.make(_nodejs_test_impl)
 
 def images_test_suite(name):
     unittest.suite(
@@ -85,4 +100,5 @@ def images_test_suite(name):
         python3_debug_test,
         java_test,
         base_nossl_test,
+        nodejs_test,
     )
