@@ -64,7 +64,8 @@ def test_every_file_images_bzl_names_exists():
         names += [f"base/base_{distro}.yaml", f"python3/python3_{distro}.yaml"]
         names += [f"python3/entrypoint_{distro}.yaml"]
     names += ["java/java17_debian12.yaml", "java/java21_debian13.yaml", "java/java25_debian13.yaml"]
-    names += [f"nodejs/nodejs{major}.yaml" for major in (18, 20, 22, 24)]
+    names += [f"nodejs/nodejs{major}.yaml" for major in (20, 22, 24)]
+    names += ["nodejs/nodejs18_debian.yaml", "nodejs/nodejs20_debian.yaml"]
     missing = [name for name in names if not _testdata(name).is_file()]
     assert not missing
     bzl = (IMAGES / "images.bzl").read_text()
