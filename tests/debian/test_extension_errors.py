@@ -4,21 +4,16 @@ small module that uses this one through local_path_override, once per kind of ba
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURE = json.loads((REPO / "tests/debian/testdata/bookworm.lock.json").read_text())
-NETBASE = FIXTURE["packages"]["amd64"]["netbase"]
-STATE = Path(os.environ.get("DISTROLESS_STATE", "/tmp"))
+from tests.debian import test_downstream_module as downstream
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("bazel") is None, reason="needs Bazel: run inside the toolchain root (tools/test)"
-)
+FIXTURE, REPO = downstream.FIXTURE, downstream.REPO
+NETBASE = FIXTURE["packages"]["amd64"]["netbase"]
+pytestmark = downstream.pytestmark
 
 
 def lock_with(netbase: dict | None = None, **top) -> str:
@@ -42,29 +37,7 @@ def build(tmp_path: Path, lock_text: str, package: str = "netbase") -> subproces
         'load("@t//:packages.bzl", "package")\n'
         f'filegroup(name = "layer", srcs = [package("amd64", "{package}")])\n'
     )
-    # The offline layer, with paths made absolute: this module is not the project's workspace.
-    rc = (REPO / "tools/toolchain/offline.bazelrc").read_text()
-    rc = rc.replace("%workspace%", str(REPO)).replace(
-        "=tools/toolchain/", f"={REPO}/tools/toolchain/"
-    )
-    (tmp_path / "offline.bazelrc").write_text(
-        rc + "common --noenable_workspace --lockfile_mode=off\n"
-    )
-    return subprocess.run(
-        [
-            "bazel",
-            "--batch",
-            f"--output_user_root={STATE}/bazel-extension-tests",
-            f"--bazelrc={tmp_path}/offline.bazelrc",
-            "build",
-            "--noshow_progress",
-            "//:layer",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return downstream.bazel(tmp_path, "build", "--noshow_progress", "//:layer")
 
 
 def test_good_lock_builds_the_layer(tmp_path):
