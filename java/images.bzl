@@ -1,6 +1,10 @@
-"""The java family's images: java_base (the JRE's native libraries and the Java CA keystore,
-without a JRE) and one image per Debian headless JRE of each release, whose debug variants add
-the matching headless JDK's tools."""
+"""The java family's images: java_base (base-nossl with the C++ runtime, the JRE's native
+libraries and the Java CA keystore, without a JRE, as distroless) and one image per Debian
+headless JRE of each release, whose debug variants add the matching headless JDK's tools.
+
+Their packages are what the JRE's ELF objects link and dlopen (the lock's java sets): the
+structure tests' ELF dependency check (private/structure_test/elf_deps.py) fails on a missing
+or an unneeded library."""
 
 load("//private/image:layers.bzl", "c_utf8", "java_keystore", "java_link", "jdk_tools_link")
 load("//private/image:row.bzl", "image")
@@ -8,7 +12,7 @@ load("//private/image:row.bzl", "image")
 def _java_base(release, jre_set, jre):
     return image(
         name = "java_base",
-        parent = "cc",
+        parent = "base_nossl",
         sets = [jre_set, "locale_c_utf8"],
         exclude = [jre],
         skip = ["ca-certificates", "libc-bin"],

@@ -2,14 +2,16 @@
 
     bazel run //private/structure_test:runner -- --image LAYOUT --config tests.yaml
         [--config ...] [--arch amd64 ...] [--copy ARCH SRC DEST ...] [--invariants default|debug]
+        [--elf-deps [--elf-offered PACKAGE ...] [--elf-absent LIBRARY ...]]
         [--name LABEL] [--timeout SECONDS] [--keep]
     (or python3 -m private.structure_test.runner ... from the repository root)
 
 For each selected platform of the layout: unpack the image with umoci, optionally check the
-security invariants (invariants.py), copy the test's own files in, then run every check of every
-container-structure-test file (checks.py), commands under runc (container.py). Prints one
-PASS/FAIL line per check, with the image, platform, command and expected vs actual for a
-failure; exits 1 if a check failed, 2 if the tests could not run at all.
+security invariants (invariants.py) and the ELF dependencies (elf_deps.py), copy the test's
+own files in, then run every check of every container-structure-test file (checks.py),
+commands under runc (container.py). Prints one PASS/FAIL line per check, with the image,
+platform, command and expected vs actual for a failure; exits 1 if a check failed, 2 if the
+tests could not run at all.
 
 Platforms: every --arch must be in an index ("all": every platform); the architectures in
 $DISTROLESS_TEST_ARCHES (space or comma separated, or "all") are tested too where the index has
@@ -28,7 +30,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from private.structure_test import checks, container, cst_config, invariants, oci
+from private.structure_test import checks, container, cst_config, elf_deps, invariants, oci
 
 ENV_ARCHES = "DISTROLESS_TEST_ARCHES"
 _IN_NAMESPACE = "STRUCTURE_TEST_MOUNT_NAMESPACE"
@@ -52,6 +54,9 @@ class Options:
     env_arches: list[str]
     copies: list[Copy]
     invariants: str
+    elf_deps: bool
+    elf_offered: list[str]
+    elf_absent: list[str]
     timeout: int
     keep: bool
 
@@ -78,6 +83,9 @@ def parse_args(argv: list[str]) -> Options:
         help='put SRC at DEST in the image before the tests, for ARCH ("any": every platform)',
     )
     parser.add_argument("--invariants", choices=("none", "default", "debug"), default="none")
+    parser.add_argument("--elf-deps", action="store_true", help="check the ELF dependencies")
+    parser.add_argument("--elf-offered", action="append", default=[], metavar="PACKAGE")
+    parser.add_argument("--elf-absent", action="append", default=[], metavar="LIBRARY")
     parser.add_argument(
         "--timeout",
         type=int,
@@ -86,7 +94,7 @@ def parse_args(argv: list[str]) -> Options:
     )
     parser.add_argument("--keep", action="store_true", help="keep the unpacked images")
     args = parser.parse_args(argv)
-    if not args.config and args.invariants == "none":
+    if not args.config and args.invariants == "none" and not args.elf_deps:
         parser.error("nothing to test: give --config files and/or --invariants")
     env_arches = os.environ.get(ENV_ARCHES, "").replace(",", " ").split()
     return Options(
@@ -97,6 +105,9 @@ def parse_args(argv: list[str]) -> Options:
         env_arches=env_arches,
         copies=[Copy(arch, Path(src), dest) for arch, src, dest in args.copy],
         invariants=args.invariants,
+        elf_deps=args.elf_deps,
+        elf_offered=args.elf_offered,
+        elf_absent=args.elf_absent,
         timeout=args.timeout,
         keep=args.keep,
     )
@@ -161,6 +172,9 @@ def test_platform(
     if options.invariants != "none":
         for result in invariants.check_invariants(target, debug=options.invariants == "debug"):
             report("invariants", result)
+    if options.elf_deps:
+        for result in elf_deps.check_elf_deps(target, options.elf_offered, options.elf_absent):
+            report("elf-deps", result)
     put_files(bundle.rootfs, options.copies, image.platform)
     runner = container.Runner(bundle.rootfs, bundle.runtime_config, work, options.timeout)
     for config in configs:

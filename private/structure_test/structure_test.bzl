@@ -38,6 +38,12 @@ def _structure_test_impl(ctx):
         args.extend(["--arch", arch])
     args.extend(_copy_args(ctx))
     args.extend(["--invariants", ctx.attr.invariants])
+    if ctx.attr.elf_deps:
+        args.append("--elf-deps")
+        for package in ctx.attr.elf_offered:
+            args.extend(["--elf-offered", package])
+        for soname in ctx.attr.elf_absent:
+            args.extend(["--elf-absent", soname])
     args.extend(["--timeout", str(ctx.attr.command_timeout)])
 
     # The runner is a py_binary (the Python toolchain's interpreter; it needs only the standard
@@ -102,6 +108,19 @@ the test `local`.
                   "The value is the absolute destination, or ARCH:/destination to copy the " +
                   "file only into that platform's image, e.g. a binary built for it.",
         ),
+        "elf_absent": attr.string_list(
+            doc = "With elf_deps: libraries (file names) that objects of the image need and " +
+                  "that the image leaves out on purpose.",
+        ),
+        "elf_deps": attr.bool(
+            default = False,
+            doc = "Also check the ELF dependencies (private/structure_test/elf_deps.py): every " +
+                  "library an object needs is in the image, and every library is needed.",
+        ),
+        "elf_offered": attr.string_list(
+            doc = "With elf_deps: Debian packages the image offers to applications on purpose, " +
+                  "needed or not.",
+        ),
         "image": attr.label(
             allow_files = True,
             mandatory = True,
@@ -132,7 +151,7 @@ def structure_test(name, tags = [], size = "medium", **kwargs):
         tags: more tags; "local" is always added.
         size: the test size (default "medium": unpacking and running a large image takes time).
         **kwargs: the attributes of _structure_test: image, configs, arches, files, invariants,
-            command_timeout, data and the common test attributes.
+            elf_deps, elf_offered, elf_absent, command_timeout, data and the common test attributes.
     """
     _structure_test(
         name = name,

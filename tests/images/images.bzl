@@ -21,15 +21,16 @@ load("//:defs.bzl", "structure_test")
 _PROGRAMS = "//tests/images/programs"
 
 # Each image's ancestors in the catalog, itself included: a test of a parent holds for its
-# children (static's files are in every image, base's libssl in cc, python3, java, nodejs).
+# children (static's files are in every image, base's libssl in cc, python3, nodejs; the Java
+# images are built on base_nossl, as distroless').
 _LINEAGE = {
     "base": ["static", "base"],
     "base_nossl": ["static", "base_nossl"],
     "cc": ["static", "base", "cc"],
-    "java17": ["static", "base", "cc", "java"],
-    "java21": ["static", "base", "cc", "java"],
-    "java25": ["static", "base", "cc", "java"],
-    "java_base": ["static", "base", "cc", "java_base"],
+    "java17": ["static", "base_nossl", "java"],
+    "java21": ["static", "base_nossl", "java"],
+    "java25": ["static", "base_nossl", "java"],
+    "java_base": ["static", "base_nossl", "java_base"],
     "nodejs18_debian": ["static", "base", "cc", "nodejs"],
     "nodejs20": ["static", "base", "cc", "nodejs"],
     "nodejs20_debian": ["static", "base", "cc", "nodejs"],
@@ -38,6 +39,85 @@ _LINEAGE = {
     "python3": ["static", "base", "cc", "python3"],
     "static": ["static"],
 }
+
+# The ELF dependency check (private/structure_test/elf_deps.py) of every image: each library
+# its programs load must be in the image, and each library in the image must be loaded by one
+# of its programs (ELF NEEDED entries, the known dlopens listed in elf_deps.py), except:
+# - `offered`: Debian packages an image holds for applications on purpose, needed by its own
+#   programs or not (an image gets those of its ancestors in _LINEAGE);
+# - `absent`: libraries (file names) that objects of the image need and that it leaves out on
+#   purpose (a JRE module for hardware a server image has no use for).
+# python3 and nodejs offer nothing of their own: their interpreter's NEEDED entries and Python's
+# extension modules reach every library they hold.
+ELF_POLICY = {
+    "base_nossl": struct(
+        offered = {"libc6": "the C library every dynamically linked application needs"},
+        absent = {},
+    ),
+    "base": struct(
+        offered = {
+            "libc6": "the C library every dynamically linked application needs",
+            "libssl3": "what base adds to base-nossl: OpenSSL for applications",
+        },
+        absent = {},
+    ),
+    "cc": struct(
+        offered = {
+            "libstdc++6": "the C++ runtime, what cc is for",
+            "libgcc-s1": "the C++ runtime's unwinder (also dlopened by glibc)",
+            "libgomp1": "OpenMP, as distroless' cc (programs built with -fopenmp)",
+        },
+        absent = {},
+    ),
+    "java_base": struct(
+        offered = {
+            # distroless' java_base: base-nossl, the C++ runtime and the JRE's native
+            # dependencies, for a JRE the application brings (no JRE in this image).
+            "libstdc++6": "the C++ runtime, as distroless' java images",
+            "libgcc-s1": "the C++ runtime's unwinder",
+            "zlib1g": "libjli, libzip, libinstrument (NEEDED)",
+            "libjpeg62-turbo": "libjavajpeg (NEEDED)",
+            "liblcms2-2": "liblcms (NEEDED)",
+            "libfreetype6": "libfontmanager (NEEDED)",
+            "libharfbuzz0b": "libfontmanager (NEEDED)",
+            "libfontconfig1": "libawt_headless (dlopen)",
+        },
+        absent = {},
+    ),
+    "java": struct(
+        offered = {
+            "libstdc++6": "the C++ runtime, as distroless' java images",
+            "libgcc-s1": "the C++ runtime's unwinder",
+        },
+        absent = {
+            "libasound.so.2": "libjsound (javax.sound): no sound in a server image; libasound2 is excluded",
+            "libpcsclite.so.1": "libj2pcsc (javax.smartcardio): no smart-card reader; libpcsclite1 is excluded",
+        },
+    ),
+}
+
+# Packages of ELF_POLICY under another name in a release (the 64-bit time_t transition).
+_RENAMED = {"debian13": {"libssl3": "libssl3t64"}}
+
+def elf_policy(image_name, distro):
+    """The libraries an image offers and leaves out on purpose (ELF_POLICY over its lineage).
+
+    Args:
+        image_name: the catalog name (static, base, cc, python3, java17, ...).
+        distro: the release (debian12, debian13).
+
+    Returns:
+        struct(offered = [Debian packages], absent = [library file names]), sorted.
+    """
+    offered = {}
+    absent = {}
+    for ancestor in _LINEAGE[image_name]:
+        policy = ELF_POLICY.get(ancestor)
+        if policy:
+            offered.update(policy.offered)
+            absent.update(policy.absent)
+    renamed = _RENAMED.get(distro, {})
+    return struct(offered = sorted([renamed.get(p, p) for p in offered]), absent = sorted(absent))
 
 # Architectures the test programs are built for (tests/images/programs: the toolchain root's gcc and
 # aarch64 cross compilers). Other platforms of an index are skipped by the runner, with a note.
@@ -56,7 +136,8 @@ def image_test_spec(image_name, user, distro, debug):
         debug: whether this is the :debug variant (busybox).
 
     Returns:
-        struct(configs = [labels], files = {label: destination}, invariants, command_timeout).
+        struct(configs = [labels], files = {label: destination}, invariants, command_timeout,
+        elf_offered, elf_absent).
     """
     if image_name not in _LINEAGE:
         fail("no structure tests for image %r (known: %s)" % (image_name, ", ".join(sorted(_LINEAGE))))
@@ -75,7 +156,7 @@ def image_test_spec(image_name, user, distro, debug):
     timeout = 30
     if image_name == "static":
         configs.append("base/static.yaml")
-    if image_name == "base_nossl":
+    if "base_nossl" in lineage:
         configs.append("base/base_nossl.yaml")
         files.update(_per_arch("hello_ssl", "/test/hello_ssl"))
     if "base" in lineage:
@@ -98,6 +179,10 @@ def image_test_spec(image_name, user, distro, debug):
         timeout = 120
     if image_name == "java_base":
         configs.append("java/java_base.yaml")
+    if image_name.startswith("java"):
+        # the C++ runtime (libstdc++6, libgcc-s1) without cc's libgomp1
+        configs.append("java/cxx.yaml")
+        files.update(_per_arch("hello_cxx", "/test/hello_cxx"))
     if "java" in lineage:
         configs += ["java/java.yaml", "java/%s_%s.yaml" % (image_name, distro)]
         if not debug:
@@ -112,11 +197,14 @@ def image_test_spec(image_name, user, distro, debug):
         configs += ["nodejs/nodejs.yaml", "nodejs/%s.yaml" % image_name]
         if not debug:
             configs.append("nodejs/entrypoint.yaml")
+    policy = elf_policy(image_name, distro)
     return struct(
         configs = ["//%s:testdata/%s" % tuple(c.split("/")) for c in configs],
         files = files,
         invariants = "debug" if debug else "default",
         command_timeout = timeout,
+        elf_offered = policy.offered,
+        elf_absent = policy.absent,
     )
 
 def distroless_image_test(name, image, image_name, user, distro, debug = False, **kwargs):
@@ -138,6 +226,9 @@ def distroless_image_test(name, image, image_name, user, distro, debug = False, 
         configs = spec.configs,
         files = spec.files,
         invariants = spec.invariants,
+        elf_deps = True,
+        elf_offered = spec.elf_offered,
+        elf_absent = spec.elf_absent,
         command_timeout = spec.command_timeout,
         **kwargs
     )
