@@ -5,13 +5,13 @@ def upstream_version(version, parts):
 
     Args:
         version: a Debian version.
-        parts: how many dot-separated parts to keep.
+        parts: how many dot-separated parts to keep (None: all).
 
     Returns:
         The upstream version, shortened.
     """
     version = version.split(":")[-1].split("+")[0].split("-")[0].split("~")[0]
-    return ".".join(version.split(".")[:parts])
+    return version if parts == None else ".".join(version.split(".")[:parts])
 
 def python_version(lock, arch):
     """The release's python3.X ("3.11"), or "" when the lock has no python3."""
@@ -31,4 +31,4 @@ def java_version(version):
     Returns:
         "17.0.21.1", what the JVM reports as java.version.
     """
-    return version.split(":")[-1].split("+")[0].split("-")[0].split("~")[0]
+    return upstream_version(version, None)

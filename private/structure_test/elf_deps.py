@@ -157,17 +157,6 @@ def _canonical(root: Path, path: str) -> str | None:
     return "/" + str(host.relative_to(root))
 
 
-def _owner(owners: dict[str, str], root: Path, path: str) -> str:
-    if path in owners:
-        return owners[path]
-    # dpkg lists a file by the path its package ships it at, which may cross a symlinked
-    # directory (/lib -> usr/lib on merged-/usr releases).
-    for listed, package in owners.items():
-        if _canonical(root, listed) == path:
-            return package
-    return NO_PACKAGE
-
-
 def scan(root: Path) -> dict[str, _Object]:
     """Every ELF file of the image by its path, with its package."""
     owners = _owners(root)
