@@ -52,13 +52,11 @@ def distroless_family(name, catalog = CATALOG, releases = RELEASES, visibility =
 def _row_images(row, release, hub, catalog, family, declare, visibility):
     """The per-arch images, debug variants and indexes of one row; returns the indexes."""
     lock = hub.lock
-    arches = _row_arches(row, lock)
+    platforms = row_platforms(row, hub)
+    arches, packages, debug_own = platforms.arches, platforms.packages, platforms.debug_own
+    in_index, in_debug_index = platforms.in_index, platforms.in_debug_index
     parent = _row(catalog, row.parent, release) if row.parent else None
     parent_package = "" if not parent or parent.family == family else "//" + parent.family
-    packages = {arch: row_packages(row, hub, arch) for arch in arches}
-    debug_own = {arch: [p for p in debug_packages(row, hub, arch) if p not in packages[arch]] for arch in arches}
-    in_index = consistent_arches(lock, packages)
-    in_debug_index = consistent_arches(lock, {arch: packages[arch] + debug_own[arch] for arch in arches})
     env = dict(row.env)
     if row.jdk:
         env["JAVA_VERSION"] = java_version(lock["versions"][arches[0]][row.jdk])
@@ -122,6 +120,29 @@ def _row_images(row, release, hub, catalog, family, declare, visibility):
             )
             indexes.append(":" + index)
     return indexes
+
+def row_platforms(row, hub):
+    """The architectures of one row of a release, and which of them enter its indexes.
+
+    Args:
+        row: a row of the catalog.
+        hub: HUB of the release's lock.
+
+    Returns:
+        struct(arches: every architecture an image is built for, in_index / in_debug_index: those
+        in the index of the row / of its debug variant, packages / debug_own: arch -> package
+        names of the image / added by the debug variant).
+    """
+    arches = _row_arches(row, hub.lock)
+    packages = {arch: row_packages(row, hub, arch) for arch in arches}
+    debug_own = {arch: [p for p in debug_packages(row, hub, arch) if p not in packages[arch]] for arch in arches}
+    return struct(
+        arches = arches,
+        packages = packages,
+        debug_own = debug_own,
+        in_index = consistent_arches(hub.lock, packages),
+        in_debug_index = consistent_arches(hub.lock, {arch: packages[arch] + debug_own[arch] for arch in arches}),
+    )
 
 def consistent_arches(lock, packages_by_arch):
     """The architectures whose locked versions of the image's packages equal the first one's.

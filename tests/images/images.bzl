@@ -17,6 +17,7 @@ structure_test; a family's BUILD file calls it once per index, e.g.
 """
 
 load("//:defs.bzl", "structure_test")
+load("//private/image:family.bzl", "row_platforms")
 
 _PROGRAMS = "//tests/images/programs"
 
@@ -120,8 +121,8 @@ def elf_policy(image_name, distro):
     return struct(offered = sorted([renamed.get(p, p) for p in offered]), absent = sorted(absent))
 
 # Architectures the test programs are built for (tests/images/programs: the toolchain root's gcc and
-# aarch64 cross compilers). Other platforms of an index are skipped by the runner, with a note.
-TEST_PROGRAM_ARCHES = ["amd64", "arm64"]
+# cross compilers): every architecture of the releases.
+TEST_PROGRAM_ARCHES = ["amd64", "arm64", "arm", "s390x", "ppc64le", "riscv64"]
 
 def _per_arch(program, dest):
     return {"%s:%s_%s" % (_PROGRAMS, program, arch): "%s:%s" % (arch, dest) for arch in TEST_PROGRAM_ARCHES}
@@ -260,3 +261,42 @@ def catalog_image_tests(name, distros, catalog):
                     )
                     tests.append(":%s_test" % index)
     native.test_suite(name = name, tests = tests)
+
+def outside_index_tests(name, releases, catalog):
+    """A distroless_image_test of every per-arch image that no index holds, and a suite of them.
+
+    An architecture whose locked versions differ from the index's first one (the mirror lacks
+    its security updates: debian12's arm, s390x and ppc64le today) is built alone; these tests
+    run those images on their own architecture through qemu. They are `manual`: tools/test runs
+    the suite when DISTROLESS_TEST_ARCHES is "all".
+
+    Args:
+        name: the test_suite.
+        releases: release name -> HUB of its lock.
+        catalog: the rows of the catalog (private/image/catalog.bzl).
+    """
+    tests = []
+    for distro, hub in releases.items():
+        for row in catalog:
+            if row.releases and distro not in row.releases:
+                continue
+            platforms = row_platforms(row, hub)
+            for debug in (False, True):
+                image_name = row.debug_name if debug else row.name
+                in_index = platforms.in_debug_index if debug else platforms.in_index
+                for arch in platforms.arches:
+                    if arch in in_index:
+                        continue
+                    for user in ("root", "nonroot"):
+                        image = "%s_%s_%s_%s" % (image_name, user, arch, distro)
+                        distroless_image_test(
+                            name = image + "_test",
+                            image = "//%s:%s" % (row.family, image),
+                            image_name = row.name,
+                            user = user,
+                            distro = distro,
+                            debug = debug,
+                            tags = ["manual"],
+                        )
+                        tests.append(":%s_test" % image)
+    native.test_suite(name = name, tests = tests, tags = ["manual"])
