@@ -12,6 +12,9 @@ MAGIC = b"\x7fELF"
 ET_EXEC, ET_DYN = 2, 3
 PT_DYNAMIC, PT_INTERP = 2, 3
 DT_NULL, DT_NEEDED, DT_STRTAB, DT_SONAME, DT_RPATH, DT_RUNPATH = 0, 1, 5, 14, 15, 29
+# A position-independent executable marks itself so: how a static-pie (ET_DYN, no interpreter)
+# differs from a shared library.
+DT_FLAGS_1, DF_1_PIE = 0x6FFFFFFB, 0x08000000
 
 
 class ElfError(Exception):
@@ -25,11 +28,16 @@ class Elf:
     needed: tuple[str, ...]
     soname: str | None
     runpath: tuple[str, ...]
+    # DT_RPATH, kept apart from DT_RUNPATH: the loader searches an object's RPATH and those of
+    # the objects that loaded it, but only when the object has no RUNPATH.
+    rpath: tuple[str, ...] = ()
+    flags_1: int = 0
 
     @property
     def is_program(self) -> bool:
-        """An executable the kernel starts (a PIE has an interpreter; a static one is ET_EXEC)."""
-        return self.type == ET_EXEC or self.interpreter is not None
+        """An executable the kernel starts: a static one is ET_EXEC, a dynamic PIE has an
+        interpreter, a static-pie is ET_DYN marked DF_1_PIE."""
+        return self.type == ET_EXEC or self.interpreter is not None or bool(self.flags_1 & DF_1_PIE)
 
 
 def is_elf(path: Path) -> bool:
@@ -83,9 +91,10 @@ def _parse(data: bytes) -> Elf:
                 if tag == DT_NULL:
                     break
                 dynamic.append((tag, value))
+    flags_1 = next((v for t, v in dynamic if t == DT_FLAGS_1), 0)
     strtab_vaddr = next((v for t, v in dynamic if t == DT_STRTAB), None)
     if strtab_vaddr is None:
-        return Elf(e_type, interpreter, (), None, ())
+        return Elf(e_type, interpreter, (), None, (), (), flags_1)
     strtab = _file_offset(segments, strtab_vaddr)
 
     def string(offset: int) -> str:
@@ -94,12 +103,11 @@ def _parse(data: bytes) -> Elf:
 
     needed = tuple(string(v) for t, v in dynamic if t == DT_NEEDED)
     soname = next((string(v) for t, v in dynamic if t == DT_SONAME), None)
-    runpath: list[str] = []
-    for tag in (DT_RUNPATH, DT_RPATH):
-        for t, v in dynamic:
-            if t == tag:
-                runpath += [p for p in string(v).split(":") if p]
-    return Elf(e_type, interpreter, needed, soname, tuple(runpath))
+
+    def paths(tag: int) -> tuple[str, ...]:
+        return tuple(p for t, v in dynamic if t == tag for p in string(v).split(":") if p)
+
+    return Elf(e_type, interpreter, needed, soname, paths(DT_RUNPATH), paths(DT_RPATH), flags_1)
 
 
 def _file_offset(segments: list[tuple[int, int, int, int]], vaddr: int) -> int:

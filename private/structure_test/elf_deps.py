@@ -194,19 +194,32 @@ class _Loader:
             if obj.elf.soname:
                 self.by_soname.setdefault(obj.elf.soname, []).append(obj.path)
 
-    def find(self, name: str, requester: _Object) -> str | None:
+    def search_path(self, requester: _Object, loaded_by: dict[str, str]) -> list[str]:
+        """ld.so's own directories for the requester's NEEDED: its RUNPATH if it has one, else
+        the RPATH of the requester and of each object up the chain that loaded it."""
+        if requester.elf.runpath:
+            chain = [(requester, requester.elf.runpath)]
+        else:
+            chain, path, seen = [], requester.path, set()
+            while path in self.objects and path not in seen:
+                seen.add(path)
+                chain.append((self.objects[path], self.objects[path].elf.rpath))
+                path = loaded_by.get(path, "")
+        return [
+            entry.replace("$ORIGIN", os.path.dirname(obj.path))
+            for obj, entries in chain
+            for entry in entries
+        ]
+
+    def find(self, name: str, requester: _Object, loaded_by: dict[str, str]) -> str | None:
         if "/" in name:
             return _canonical(self.root, name)
         origin = os.path.dirname(requester.path)
-        for entry in requester.elf.runpath:
-            found = _canonical(self.root, f"{entry.replace('$ORIGIN', origin)}/{name}")
-            if found:
-                return found
-        for directory in self.dirs:
+        for directory in self.search_path(requester, loaded_by) + self.dirs:
             found = _canonical(self.root, f"{directory}/{name}")
             if found:
                 return found
-        if any("$ORIGIN" in entry for entry in requester.elf.runpath):
+        if any("$ORIGIN" in e for e in requester.elf.runpath + requester.elf.rpath):
             # a program's private library, loaded before the requester (libjvm.so)
             top = os.path.dirname(origin) + "/"
             for path in self.by_soname.get(name, []):
@@ -244,7 +257,7 @@ def check_elf_deps(target: Target, offered: list[str], absent: list[str]) -> lis
             if d.served and fnmatch.fnmatchcase(obj.path, d.loader)
         ]
         for name, how in wanted:
-            found = loader.find(name, obj)
+            found = loader.find(name, obj, reached)
             if found is None:
                 if os.path.basename(name) in absent:
                     absent_used.add(os.path.basename(name))

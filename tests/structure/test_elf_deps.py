@@ -139,9 +139,13 @@ def test_elf_reads_what_the_linker_wrote(built, tmp_path):
         "-Wl,--enable-new-dtags,-rpath,$ORIGIN/../lib:/opt/x",
     )
     program = elf.read(both)
-    assert program == elf.Elf(
-        elf.ET_DYN, INTERP, ("libfoo.so.1", "libbar.so.2"), None, ("$ORIGIN/../lib", "/opt/x")
+    assert (program.type, program.interpreter, program.needed, program.soname) == (
+        elf.ET_DYN,
+        INTERP,
+        ("libfoo.so.1", "libbar.so.2"),
+        None,
     )
+    assert (program.runpath, program.rpath) == (("$ORIGIN/../lib", "/opt/x"), ())
     assert program.is_program
 
     # the old DT_RPATH counts as a search path too, and -no-pie makes an ET_EXEC program
@@ -152,8 +156,71 @@ def test_elf_reads_what_the_linker_wrote(built, tmp_path):
         "-l:libfoo.so.1",
         "-Wl,--disable-new-dtags,-rpath,/opt/y",
     )
-    assert elf.read(old) == elf.Elf(elf.ET_EXEC, INTERP, ("libfoo.so.1",), None, ("/opt/y",))
+    assert elf.read(old) == elf.Elf(elf.ET_EXEC, INTERP, ("libfoo.so.1",), None, (), ("/opt/y",))
     assert elf.is_elf(old) and not elf.is_elf(tmp_path / "old_c.c")
+
+
+def test_static_pie_is_a_program(tmp_path):
+    # ET_DYN without an interpreter, like a shared library, but marked DF_1_PIE: busybox-style
+    # static-pie binaries are roots of the check, not libraries nothing loads.
+    static_pie = _gcc(
+        tmp_path / "spie", "int main(void) { return 0; }\n", "-static-pie", "-e", "main"
+    )
+    read = elf.read(static_pie)
+    assert (read.type, read.interpreter) == (elf.ET_DYN, None)
+    assert read.is_program
+    assert not elf.read(_library(tmp_path / "libx.so.1", "libx.so.1")).is_program
+
+
+def _middle(tmp_path: Path, built: dict[str, Path], dtags: str) -> tuple[Path, Path]:
+    """libmid.so.1 (needs libfoo.so.1, no search path of its own) and a program needing it with
+    -rpath /opt/lib: `dtags` new-dtags writes DT_RUNPATH, disable-new-dtags DT_RPATH."""
+    d = tmp_path / dtags
+    d.mkdir()
+    shutil.copy(built["libfoo"], d / "libfoo.so.1")
+    mid = _gcc(
+        d / "libmid.so.1",
+        "int f(void);\nint g(void) { return f(); }\n",
+        "-shared",
+        "-Wl,-soname,libmid.so.1",
+        "-L.",
+        "-l:libfoo.so.1",
+    )
+    program = _gcc(
+        d / "prog",
+        "int g(void);\nint main(void) { return g(); }\n",
+        "-e",
+        "main",
+        f"-Wl,--dynamic-linker,{INTERP}",
+        "-L.",
+        "-l:libmid.so.1",
+        "-Wl,-rpath-link,.",
+        f"-Wl,--{dtags},-rpath,/opt/lib",
+    )
+    return mid, program
+
+
+def test_rpath_is_inherited_and_runpath_is_not(image, built, tmp_path):
+    # ld.so searches the RPATH of an object's loaders for the object's NEEDED; a RUNPATH serves
+    # only its own object's NEEDED. libfoo.so.1 lives only in /opt/lib here.
+    (image.root / MULTIARCH.lstrip("/") / "libfoo.so.1").unlink()
+    (image.status / "libfoo1.md5sums").unlink()
+    (image.status / "libfoo1").unlink()
+    (image.status / "prog.md5sums").unlink()
+    (image.status / "prog").unlink()
+    (image.root / "usr/bin/prog").unlink()
+    mid, program = _middle(tmp_path, built, "disable-new-dtags")
+    assert elf.read(program).rpath == ("/opt/lib",)
+    image.add("libfoo1", {"/opt/lib/libfoo.so.1": built["libfoo"]})
+    image.add("libmid1", {"/opt/lib/libmid.so.1": mid})
+    image.add("app", {"/usr/bin/app": program})
+    assert image.check() == ([], [], [])
+
+    _, runpath_program = _middle(tmp_path, built, "enable-new-dtags")
+    assert elf.read(runpath_program).runpath == ("/opt/lib",)
+    shutil.copy(runpath_program, image.root / "usr/bin/app")
+    missing, _, _ = image.check()
+    assert missing == ["libfoo.so.1 (NEEDED of /opt/lib/libmid.so.1, libmid1) is not in the image"]
 
 
 def test_complete_image_passes(image):
