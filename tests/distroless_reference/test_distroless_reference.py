@@ -122,6 +122,20 @@ def test_real_reference_is_consistent():
     assert reference["architectures"] == ["amd64", "arm64"]
 
 
+def test_messages_name_the_release_reference():
+    path = "tests/distroless_reference/distroless_reference_debian13.yaml"
+    reference = {**json.loads(json.dumps(REFERENCE)), "file": path}
+    del reference["images"]["app-debian12"]["added"]
+    failures = run(reference)
+    assert failures[0].startswith(
+        f"app-debian12: libextra ADDED (here, not in distroless), not explained in {path}"
+    )
+    images = sboms()
+    images[("new-debian12", "latest", "amd64")] = {"base-files"}
+    assert any(f.startswith(f"new-debian12: not in {path};") for f in run(reference, images))
+    assert check.reference_file(REFERENCE) == check.REFERENCE
+
+
 def test_sbom_path_and_deb_packages():
     path = Path("java_debian12_sbom/java17-debian12/debug-nonroot-arm64.spdx.json")
     assert check.split_sbom_path(path) == ("java17-debian12", "debug-nonroot", "arm64")
@@ -134,3 +148,12 @@ def test_sbom_path_and_deb_packages():
         ]
     }
     assert check.deb_packages(spdx) == {"libc6"}
+
+
+def test_main_refuses_the_lock_of_another_release(tmp_path, capsys):
+    reference = tmp_path / "distroless_reference_debian13.yaml"
+    reference.write_text(yaml.safe_dump({**REFERENCE, "release": "debian13"}))
+    lock = tmp_path / "debian12.lock.json"
+    lock.write_text(json.dumps(LOCK))
+    assert check.main([str(reference), str(lock), "unused.yaml"]) == 1
+    assert capsys.readouterr().out == f"FAIL {lock} is the lock of debian12, not debian13\n"
