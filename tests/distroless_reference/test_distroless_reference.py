@@ -7,6 +7,7 @@ import importlib.util
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
 HERE = Path(__file__).parent
@@ -116,10 +117,16 @@ def test_reference_consistency():
     assert "app-debian12: libc6 is listed as added but distroless held it" in problems
 
 
-def test_real_reference_is_consistent():
-    reference = yaml.safe_load((HERE / "distroless_reference.yaml").read_text())
+@pytest.mark.parametrize(
+    "name, release",
+    [("distroless_reference.yaml", "debian12"), ("distroless_reference_debian13.yaml", "debian13")],
+)
+def test_real_reference_is_consistent(name, release):
+    reference = yaml.safe_load((HERE / name).read_text())
     assert check.check_reference(reference) == []
     assert reference["architectures"] == ["amd64", "arm64"]
+    assert reference["release"] == release
+    assert len(reference["distroless_commit"]) == 40
 
 
 def test_messages_name_the_release_reference():
