@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Compare every debian12 image's Debian packages with what distroless' image of the same name held.
+"""Compare every image of a release with what distroless' image of the same name held.
 
-Arguments: the reference (distroless_reference.yaml), the lock, the lock tool's config, then the
+Arguments: the release's reference (distroless_reference.yaml for debian12,
+distroless_reference_<release>.yaml for later ones), its lock, the lock tool's config, then the
 SBOM files (`<family>_<release>_sbom/<repository>/<tag>-<arch>.spdx.json`; other files are
 ignored). Fails, naming the image, the package, added or dropped, its tags and the lock's `why`
 path, on a difference the reference does not explain; also on an explanation that explains no
@@ -30,6 +31,11 @@ CHANGES = {
 }
 
 
+def reference_file(reference: Mapping[str, Any]) -> str:
+    """The reference's file, for messages: its `file` key (main sets it), else debian12's."""
+    return reference.get("file", REFERENCE)
+
+
 def deb_packages(spdx: Mapping[str, Any]) -> set[str]:
     """Names of the Debian packages an SPDX document lists (purl pkg:deb/...)."""
     names = set()
@@ -54,7 +60,8 @@ def distroless_packages(reference: Mapping[str, Any], image: str, debug: bool) -
     seen = []
     while image:
         if image in seen or image not in reference["images"]:
-            raise ValueError(f"{REFERENCE}: bad distroless_base chain {seen + [image]}")
+            chain = seen + [image]
+            raise ValueError(f"{reference_file(reference)}: bad distroless_base chain {chain}")
         seen.append(image)
         entry = reference["images"][image]
         packages.update(entry.get("distroless") or [])
@@ -120,12 +127,13 @@ def compare(
 ) -> list[str]:
     """Failure messages; `images` maps (repository, tag, arch) to its Debian packages."""
     failures = list(check_reference(reference))
+    path = reference_file(reference)
     known = reference["images"]
     found = {repository for repository, _, _ in images}
     for repository in sorted(found - set(known)):
         failures.append(
-            f"{repository}: not in {REFERENCE}; add what distroless' image of that name held "
-            "(or the recipe it follows) and explain every difference"
+            f"{repository}: not in {path}; add what distroless' image of "
+            "that name held (or the recipe it follows) and explain every difference"
         )
     for repository in sorted(known):
         for tag in TAGS:
@@ -155,7 +163,7 @@ def compare(
     for (repository, package, change), where in sorted(unexplained.items()):
         arch = where[0].rpartition("-")[2]
         lines = [
-            f"{repository}: {package} {CHANGES[change]}, not explained in {REFERENCE}",
+            f"{repository}: {package} {CHANGES[change]}, not explained in {path}",
             f"  in {', '.join(where)}",
         ]
         lines += [f"  {line}" for line in why(package, arch)]
@@ -186,14 +194,15 @@ def stale(
                         problems.append(
                             f"{repository}: {package} is explained as {change}"
                             f"{' in the debug variants' if debug else ''}, but no SBOM of it "
-                            f"shows that difference any more: remove the entry from {REFERENCE}"
+                            "shows that difference any more: remove the entry from "
+                            + reference_file(reference)
                         )
     debug_used = {package for (_, debug, change, package) in used if debug and change == "added"}
     for package in reference.get("debug_added") or {}:
         if package not in debug_used:
             problems.append(
                 f"debug_added: {package} is added to no debug variant any more: remove it from "
-                f"{REFERENCE}"
+                f"{reference_file(reference)}"
             )
     return problems
 
@@ -209,7 +218,7 @@ def read_sboms(paths: Iterable[str]) -> dict[tuple[str, str, str], set[str]]:
 
 def main(argv: list[str]) -> int:
     reference_path, lock_path, config_path, *sboms = argv
-    reference = yaml.safe_load(Path(reference_path).read_text())
+    reference = {**yaml.safe_load(Path(reference_path).read_text()), "file": reference_path}
     lock = json.loads(Path(lock_path).read_text())
     release = reference["release"]
     if lock.get("release") != release:

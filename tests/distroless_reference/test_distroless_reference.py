@@ -7,6 +7,7 @@ import importlib.util
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
 HERE = Path(__file__).parent
@@ -116,10 +117,30 @@ def test_reference_consistency():
     assert "app-debian12: libc6 is listed as added but distroless held it" in problems
 
 
-def test_real_reference_is_consistent():
-    reference = yaml.safe_load((HERE / "distroless_reference.yaml").read_text())
+@pytest.mark.parametrize(
+    "name, release",
+    [("distroless_reference.yaml", "debian12"), ("distroless_reference_debian13.yaml", "debian13")],
+)
+def test_real_reference_is_consistent(name, release):
+    reference = yaml.safe_load((HERE / name).read_text())
     assert check.check_reference(reference) == []
     assert reference["architectures"] == ["amd64", "arm64"]
+    assert reference["release"] == release
+    assert len(reference["distroless_commit"]) == 40
+
+
+def test_messages_name_the_release_reference():
+    path = "tests/distroless_reference/distroless_reference_debian13.yaml"
+    reference = {**json.loads(json.dumps(REFERENCE)), "file": path}
+    del reference["images"]["app-debian12"]["added"]
+    failures = run(reference)
+    assert failures[0].startswith(
+        f"app-debian12: libextra ADDED (here, not in distroless), not explained in {path}"
+    )
+    images = sboms()
+    images[("new-debian12", "latest", "amd64")] = {"base-files"}
+    assert any(f.startswith(f"new-debian12: not in {path};") for f in run(reference, images))
+    assert check.reference_file(REFERENCE) == check.REFERENCE
 
 
 def test_sbom_path_and_deb_packages():
@@ -134,3 +155,12 @@ def test_sbom_path_and_deb_packages():
         ]
     }
     assert check.deb_packages(spdx) == {"libc6"}
+
+
+def test_main_refuses_the_lock_of_another_release(tmp_path, capsys):
+    reference = tmp_path / "distroless_reference_debian13.yaml"
+    reference.write_text(yaml.safe_dump({**REFERENCE, "release": "debian13"}))
+    lock = tmp_path / "debian12.lock.json"
+    lock.write_text(json.dumps(LOCK))
+    assert check.main([str(reference), str(lock), "unused.yaml"]) == 1
+    assert capsys.readouterr().out == f"FAIL {lock} is the lock of debian12, not debian13\n"
