@@ -10,6 +10,7 @@ python3 -m debian_package_manager diff OLD NEW
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -23,7 +24,7 @@ from debian_package_manager.config import Config, load_config, load_config_text
 from debian_package_manager.config_edit import with_snapshot
 from debian_package_manager.errors import ConfigError, DpmError
 from debian_package_manager.fetch import Downloader
-from debian_package_manager.locker import LockOptions, lock_release
+from debian_package_manager.locker import LockOptions, lock_releases
 from debian_package_manager.lockfile import (
     check_lock,
     lock_path,
@@ -153,6 +154,10 @@ def _lock_all(
     args: argparse.Namespace, progress: Progress, config: Config | None = None
 ) -> tuple[Config, dict[str, bytes]]:
     """Lock every selected release; returns the serialized documents (nothing written)."""
+    # A short batch run that builds millions of small objects from the indexes, none of them
+    # garbage: the cyclic collector would only re-scan them (it tripled the time of loading a
+    # cached index). Reference counting still frees everything; the process ends soon.
+    gc.disable()
     config = config or load_config(args.config)
     names = _selected(config, args)
     cache = HashCache(args.cache_dir or default_cache_dir())
@@ -164,14 +169,18 @@ def _lock_all(
     )
     if args.allow_expired:
         progress.warn("--allow-expired: Release files past Valid-Until will be accepted")
-    documents = {}
-    for name in names:
-        started = time.monotonic()
-        document = lock_release(
-            config.release(name), downloader, options, progress.step, progress.warn
-        )
-        documents[name] = serialize(document)
-        progress.step(f"{name}: locked in {time.monotonic() - started:.1f}s")
+    started = time.monotonic()
+    documents = {
+        name: serialize(document)
+        for name, document in lock_releases(
+            [config.release(name) for name in names],
+            downloader,
+            options,
+            progress.step,
+            progress.warn,
+        ).items()
+    }
+    progress.step(f"{', '.join(names)}: locked in {time.monotonic() - started:.1f}s")
     return config, documents
 
 

@@ -85,10 +85,18 @@ def build_index(
     """Merge the indexes of several suites (in config order; earlier wins a version tie)."""
     versions: dict[str, list[BinaryPackage]] = {}
     candidates: dict[str, BinaryPackage] = {}
+    wanted = (debian_arch, "all")
     for packages in package_lists:
-        for package in packages:
-            if package.architecture not in (debian_arch, "all"):
+        fitting = [package for package in packages if package.architecture in wanted]
+        if not candidates:
+            # The first (main) index lists each name once: built with comprehensions, which is
+            # most of a warm re-lock's time saved. A name listed twice takes the general path.
+            first = {package.name: package for package in fitting}
+            if len(first) == len(fitting):
+                candidates = first
+                versions = {package.name: [package] for package in fitting}
                 continue
+        for package in fitting:
             versions.setdefault(package.name, []).append(package)
             current = candidates.get(package.name)
             if current is None or (
@@ -118,7 +126,7 @@ def build_index(
         )
     providers: dict[str, list[tuple[BinaryPackage, str | None]]] = {}
     for package in candidates.values():
-        if not package.provides:
+        if not package.has_provides or not package.provides:  # the first test decodes nothing
             continue
         for group in _relations(package.provides, package, release, arch):
             for provided in group:
