@@ -34,7 +34,7 @@ from debian_package_manager.release import (
     parse_release,
 )
 from debian_package_manager.resolve import BasePins, Resolution, build_index, resolve
-from debian_package_manager.verify import check_valid_until, verify_inrelease
+from debian_package_manager.verify import check_valid_until, reference_time, verify_inrelease
 
 
 @dataclass(frozen=True)
@@ -63,10 +63,6 @@ def archive_base_url(spec: ArchiveSpec, snapshot: str | None) -> str:
     return f"{spec.mirror.snapshot_url}/{snapshot}"
 
 
-def snapshot_time(snapshot: str) -> datetime:
-    return datetime.strptime(snapshot, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-
-
 def fetch_archive(
     release: ReleaseSpec,
     spec: ArchiveSpec,
@@ -81,10 +77,7 @@ def fetch_archive(
     info = parse_release(signature.signed_text, url)
     check_suite(info, spec.suite, url)
     policy = "ignore" if options.allow_expired else spec.valid_until
-    if release.snapshot is not None:
-        reference, reference_name = snapshot_time(release.snapshot), "the snapshot time"
-    else:
-        reference, reference_name = options.now or datetime.now(UTC), "now"
+    reference, reference_name = reference_time(release.snapshot, options.now or datetime.now(UTC))
     check_valid_until(info.valid_until_utc, reference, reference_name, policy, url, warn)
     if not info.acquire_by_hash:
         raise VerificationError(

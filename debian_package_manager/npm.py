@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,15 +82,25 @@ def integrity_to_expected(integrity: str, url: str) -> Expected:
     return best
 
 
+def metadata_urls(specs: Iterable[NpmSpec]) -> list[str]:
+    """The registry documents a lock of these npm sets reads, sorted."""
+    return sorted(
+        {f"{spec.registry}/{package}" for spec in specs for package in spec.packages.values()}
+    )
+
+
+def fetch_metadata(downloader: Downloader, url: str) -> bytes:
+    """A package's abbreviated metadata, fetched once per run (every release sees the same)."""
+    return downloader.get_once(url, headers={"Accept": ABBREVIATED})
+
+
 def lock_npm_set(spec: NpmSpec, downloader: Downloader) -> dict[str, NpmEntry]:
     """arch -> entry for every architecture of the npm set."""
     entries = {}
     for arch, package in sorted(spec.packages.items()):
         metadata_url = f"{spec.registry}/{package}"
         try:
-            document = json.loads(
-                downloader.get_once(metadata_url, headers={"Accept": ABBREVIATED})
-            )
+            document = json.loads(fetch_metadata(downloader, metadata_url))
             versions_doc = document["versions"]
         except (ValueError, KeyError, TypeError):
             raise FetchError(f"{metadata_url} is not npm package metadata") from None
