@@ -54,8 +54,27 @@ class ArchIndex:
     arch: str  # distroless name
     debian_arch: str
     candidates: dict[str, BinaryPackage]
-    versions: dict[str, list[BinaryPackage]]  # every listed version, for pins and messages
     providers: dict[str, list[tuple[BinaryPackage, str | None]]]  # virtual -> (pkg, version)
+    package_lists: Sequence[Sequence[BinaryPackage]]  # every index's packages, this arch only
+    _versions: dict[str, list[BinaryPackage]] | None = None
+
+    @property
+    def versions(self) -> dict[str, list[BinaryPackage]]:
+        """Every listed version of each name, for pins and messages. Built on first use: most
+        locks need it for neither, and it costs a list per package."""
+        if self._versions is None:
+            self._versions = _all_versions(self.package_lists)
+        return self._versions
+
+
+def _all_versions(
+    package_lists: Iterable[Iterable[BinaryPackage]],
+) -> dict[str, list[BinaryPackage]]:
+    versions: dict[str, list[BinaryPackage]] = {}
+    for packages in package_lists:
+        for package in packages:
+            versions.setdefault(package.name, []).append(package)
+    return versions
 
 
 def _pin(
@@ -83,27 +102,28 @@ def build_index(
     base_pins: BasePins | None = None,
 ) -> ArchIndex:
     """Merge the indexes of several suites (in config order; earlier wins a version tie)."""
-    versions: dict[str, list[BinaryPackage]] = {}
-    candidates: dict[str, BinaryPackage] = {}
     wanted = (debian_arch, "all")
-    for packages in package_lists:
-        fitting = [package for package in packages if package.architecture in wanted]
+    lists = [
+        [package for package in packages if package.architecture in wanted]
+        for packages in package_lists
+    ]
+    candidates: dict[str, BinaryPackage] = {}
+    for fitting in lists:
         if not candidates:
-            # The first (main) index lists each name once: built with comprehensions, which is
-            # most of a warm re-lock's time saved. A name listed twice takes the general path.
-            first = {package.name: package for package in fitting}
-            if len(first) == len(fitting):
-                candidates = first
-                versions = {package.name: [package] for package in fitting}
+            # The first (main) index lists each name once: one comprehension, most of a warm
+            # re-lock's time saved. A name listed twice takes the general loop below.
+            candidates = {package.name: package for package in fitting}
+            if len(candidates) == len(fitting):
                 continue
+            candidates = {}
         for package in fitting:
-            versions.setdefault(package.name, []).append(package)
             current = candidates.get(package.name)
             if current is None or (
                 current.version != package.version
                 and version_compare(package.version, current.version) > 0
             ):
                 candidates[package.name] = package
+    versions = _all_versions(lists) if pins or (base_pins and base_pins.versions) else {}
     _pin(
         candidates,
         versions,
@@ -131,7 +151,7 @@ def build_index(
         for group in _relations(package.provides, package, release, arch):
             for provided in group:
                 providers.setdefault(provided.name, []).append((package, provided.version))
-    return ArchIndex(release, arch, debian_arch, candidates, versions, providers)
+    return ArchIndex(release, arch, debian_arch, candidates, providers, lists, versions or None)
 
 
 @dataclass
