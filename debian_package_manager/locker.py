@@ -9,9 +9,11 @@ CLI writes the finished documents, so a failure leaves the old locks untouched.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,6 +122,24 @@ def by_hash_url(state: ArchiveState, index: IndexFile) -> str:
 ARCH_WORKERS = 2
 
 
+@dataclass(frozen=True)
+class Workers:
+    """Threads shared by every release of a run.
+
+    An architecture whose indexes are all in the parsed cache also takes `warm_gate`, one at a
+    time: loading cached rows holds the GIL, so two at once would only double the memory.
+    """
+
+    pool: Executor
+    warm_gate: threading.Semaphore
+
+
+@contextmanager
+def new_workers() -> Iterator[Workers]:
+    with ThreadPoolExecutor(max_workers=ARCH_WORKERS) as pool:
+        yield Workers(pool, threading.Semaphore(1))
+
+
 def index_sources(release: ReleaseSpec, states: list[ArchiveState]) -> dict[str, list[IndexSource]]:
     """Per architecture: the signed Packages indexes of every archive, in archive order."""
     sources: dict[str, list[IndexSource]] = {}
@@ -181,7 +201,7 @@ def resolve_all(
     release: ReleaseSpec,
     sources: dict[str, list[IndexSource]],
     downloader: Downloader,
-    arch_pool: Executor,
+    workers: Workers,
 ) -> dict[str, dict[str, Resolution]]:
     """Every architecture's resolutions; downloads overlap decompression and parsing.
 
@@ -203,13 +223,15 @@ def resolve_all(
             return future.result() if future else fetch_index(downloader, source)
 
         def arch_task(arch: str) -> dict[str, Resolution]:
-            lists = [
-                index_loader.load_packages(source, cache, download)
-                for source in sources.get(arch, [])
-            ]
-            return resolve_arch(release, arch, lists)
+            arch_sources = sources.get(arch, [])
+            warm = all(source.url not in downloads for source in arch_sources)
+            with workers.warm_gate if warm else nullcontext():
+                lists = [
+                    index_loader.load_packages(source, cache, download) for source in arch_sources
+                ]
+                return resolve_arch(release, arch, lists)
 
-        futures = {arch: arch_pool.submit(arch_task, arch) for arch in archs}
+        futures = {arch: workers.pool.submit(arch_task, arch) for arch in archs}
         try:
             return {arch: future.result() for arch, future in futures.items()}
         finally:
@@ -226,16 +248,16 @@ def lock_releases(
 ) -> dict[str, dict[str, Any]]:
     """lock_release() of several releases at once: one's downloads and availability checks
     (network) overlap another's parsing (CPU). The first failure in release order is raised."""
-    with ThreadPoolExecutor(max_workers=ARCH_WORKERS) as arch_pool:
+    with new_workers() as workers:
         if len(releases) <= 1:
             return {
-                release.name: lock_release(release, downloader, options, step, warn, arch_pool)
+                release.name: lock_release(release, downloader, options, step, warn, workers)
                 for release in releases
             }
         with ThreadPoolExecutor(max_workers=len(releases)) as release_pool:
             futures = {
                 release.name: release_pool.submit(
-                    lock_release, release, downloader, options, step, warn, arch_pool
+                    lock_release, release, downloader, options, step, warn, workers
                 )
                 for release in releases
             }
@@ -248,7 +270,7 @@ def lock_release(
     options: LockOptions | None = None,
     step: Callable[[str], None] = lambda message: None,
     warn: Callable[[str], None] = lambda message: None,
-    arch_pool: Executor | None = None,
+    workers: Workers | None = None,
 ) -> dict[str, Any]:
     """The complete lock document of one release."""
     options = options or LockOptions()
@@ -272,11 +294,11 @@ def lock_release(
         f"{release.name}: {total} Packages indexes ({cached} already parsed in the cache); "
         f"resolving {len(sources)} architectures"
     )
-    if arch_pool is None:
-        with ThreadPoolExecutor(max_workers=ARCH_WORKERS) as own_pool:
-            resolutions = resolve_all(release, sources, downloader, own_pool)
+    if workers is None:
+        with new_workers() as own:
+            resolutions = resolve_all(release, sources, downloader, own)
     else:
-        resolutions = resolve_all(release, sources, downloader, arch_pool)
+        resolutions = resolve_all(release, sources, downloader, workers)
     step(f"{release.name}: resolved in {time.monotonic() - started:.1f}s")
 
     npm = {}
