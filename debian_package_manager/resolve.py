@@ -16,7 +16,7 @@ Recommends and Suggests are never followed, Conflicts/Breaks are not evaluated.
 from __future__ import annotations
 
 import difflib
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -93,6 +93,15 @@ def _pin(
             raise ResolutionError(missing(name, version, available))
 
 
+def _offer(candidates: dict[str, BinaryPackage], package: BinaryPackage) -> None:
+    """Make `package` its name's candidate if it is the first or a higher version."""
+    current = candidates.get(package.name)
+    if current is None or (
+        current.version != package.version and version_compare(package.version, current.version) > 0
+    ):
+        candidates[package.name] = package
+
+
 def build_index(
     release: str,
     arch: str,
@@ -109,20 +118,20 @@ def build_index(
     ]
     candidates: dict[str, BinaryPackage] = {}
     for fitting in lists:
-        if not candidates:
-            # The first (main) index lists each name once: one comprehension, most of a warm
-            # re-lock's time saved. A name listed twice takes the general loop below.
-            candidates = {package.name: package for package in fitting}
-            if len(candidates) == len(fitting):
-                continue
-            candidates = {}
-        for package in fitting:
-            current = candidates.get(package.name)
-            if current is None or (
-                current.version != package.version
-                and version_compare(package.version, current.version) > 0
-            ):
-                candidates[package.name] = package
+        if candidates:
+            for package in fitting:
+                _offer(candidates, package)
+            continue
+        # The first (main) index lists nearly every name once: one comprehension, most of a
+        # warm re-lock's time saved. The few names listed twice are then offered in order.
+        candidates = {package.name: package for package in fitting}
+        if len(candidates) != len(fitting):
+            counts = Counter(package.name for package in fitting)
+            winners: dict[str, BinaryPackage] = {}
+            for package in fitting:
+                if counts[package.name] > 1:
+                    _offer(winners, package)
+            candidates.update(winners)  # keeps each name where it first appeared
     versions = _all_versions(lists) if pins or (base_pins and base_pins.versions) else {}
     _pin(
         candidates,
