@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import lzma
+import queue
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +23,13 @@ from typing import BinaryIO
 from debian_package_manager import index_cache
 from debian_package_manager.cache import HashCache
 from debian_package_manager.errors import VerificationError
-from debian_package_manager.packages_index import BinaryPackage, Row, open_index, parse_rows
+from debian_package_manager.packages_index import (
+    BLOCK_SIZE,
+    BinaryPackage,
+    Row,
+    open_index,
+    parse_rows,
+)
 from debian_package_manager.release import IndexFile
 
 
@@ -59,7 +67,8 @@ def read_rows(source: IndexSource, path: Path) -> list[Row]:
     try:
         with open_index(path) as stream:
             hashing = _HashingReader(stream)
-            rows = list(parse_rows(hashing, source.suite))
+            with _ReadAhead(hashing) as ahead:
+                rows = list(parse_rows(ahead, source.suite))
     except (lzma.LZMAError, OSError, EOFError) as error:
         raise VerificationError(f"cannot decompress {name}: {error}") from None
     except UnicodeDecodeError as error:
@@ -71,6 +80,58 @@ def read_rows(source: IndexSource, path: Path) -> list[Row]:
             f"(sha256 {hashing.hexdigest()}, expected {plain.sha256})"
         )
     return rows
+
+
+class _ReadAhead:
+    """A read()-only view of a stream whose next blocks are read (decompressed, hashed) in
+    another thread while this one parses: lzma and hashlib release the GIL, so one index keeps
+    both cores busy, and only one architecture's packages need to be in memory at a time.
+
+    read() returns whole blocks, whatever size is asked for (the parser only appends them).
+    An error of the reading thread is raised by read(); leaving the `with` block early stops
+    that thread.
+    """
+
+    DEPTH = 4  # blocks read ahead: 4 MB at most
+
+    def __init__(self, stream: _HashingReader | BinaryIO):
+        self._stream = stream
+        self._blocks: queue.Queue[bytes | BaseException] = queue.Queue(self.DEPTH)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._fill, daemon=True)
+        self._ended = False
+
+    def __enter__(self) -> _ReadAhead:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        while self._thread.is_alive():  # unblock a put() waiting for room
+            try:
+                self._blocks.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        self._thread.join()
+
+    def _fill(self) -> None:
+        try:
+            while not self._stop.is_set():
+                block = self._stream.read(BLOCK_SIZE)
+                self._blocks.put(block)
+                if not block:
+                    return
+        except BaseException as error:  # handed to the parsing thread, raised there
+            self._blocks.put(error)
+
+    def read(self, size: int = -1) -> bytes:
+        if self._ended:
+            return b""
+        item = self._blocks.get()
+        if isinstance(item, BaseException):
+            raise item
+        self._ended = not item
+        return item
 
 
 class _HashingReader:

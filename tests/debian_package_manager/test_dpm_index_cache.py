@@ -4,12 +4,17 @@ rebuilt; only indexes that passed the signed hash chain get an entry."""
 from __future__ import annotations
 
 import hashlib
+import lzma
+import threading
 
+import pytest
 from dpm_archive import index_path
 
 from debian_package_manager import index_cache, index_loader
 from debian_package_manager.cache import HashCache
+from debian_package_manager.errors import VerificationError
 from debian_package_manager.packages_index import packages_from_text
+from debian_package_manager.release import IndexFile
 
 INDEX = """\
 Package: hello
@@ -131,3 +136,31 @@ def test_index_failing_the_hash_chain_gets_no_entry(workspace, server, capsys):
     assert "sha256 mismatch" in capsys.readouterr().err
     cache = HashCache(workspace.path / "cache")
     assert not index_cache.entry_path(cache, path.rsplit("/", 1)[1]).exists()
+
+
+def _source(plain=None) -> index_loader.IndexSource:
+    compressed = IndexFile("main/binary-amd64/Packages.xz", SHA, 0)
+    return index_loader.IndexSource("s", "amd64", "http://unused", compressed, plain)
+
+
+def test_read_rows_hashes_and_reports_errors_of_the_read_ahead_thread(tmp_path, monkeypatch):
+    monkeypatch.setattr(index_loader._ReadAhead, "DEPTH", 1)
+    monkeypatch.setattr(index_loader, "BLOCK_SIZE", 64)  # many blocks through the queue
+    text = (INDEX + "\n") * 50
+    path = tmp_path / "Packages.xz"
+    path.write_bytes(lzma.compress(text.encode()))
+    plain = IndexFile("main/binary-amd64/Packages", hashlib.sha256(text.encode()).hexdigest(), 0)
+    with pytest.raises(VerificationError, match="decompresses to other data"):
+        index_loader.read_rows(_source(plain), path)  # the size is wrong
+    plain = IndexFile(plain.path, plain.sha256, len(text.encode()))
+    assert len(index_loader.read_rows(_source(plain), path)) == 100
+    # Truncated: the decompressing thread fails, the parsing thread reports it.
+    path.write_bytes(lzma.compress(text.encode())[:300])
+    with pytest.raises(VerificationError, match="cannot decompress s main/binary-amd64"):
+        index_loader.read_rows(_source(), path)
+    # A malformed stanza stops the parser early; the reading thread is stopped, not left.
+    path.write_bytes(lzma.compress(b"Package: x\nVersion: 1\n\n" + text.encode()))
+    before = threading.active_count()
+    with pytest.raises(VerificationError, match="lacks"):
+        index_loader.read_rows(_source(), path)
+    assert threading.active_count() == before
