@@ -10,9 +10,11 @@ release, set and npm set of debian_packages.yaml):
   no-op   `lock` with nothing changed (the reference re-locks: its warm run again)
   check   `check` (python3 set only)
 
-For each: wall time (cold once; the others best of --repeat), the peak RSS of the tool's
-process (ru_maxrss from wait4; the reference parses in worker processes, which count as
-separate processes there, not added up), and reference / current as a ratio.
+For each: wall time (cold once; the others best of --repeat), CPU time (user + sys from wait4,
+which a loaded machine distorts far less than wall time), the peak RSS of the tool's process
+(ru_maxrss from wait4; the reference parses in forkserver worker processes, which are not its
+own children: their memory is not in its figure), and reference / current as ratios. Last, whether
+both tools wrote byte-identical locks.
 
 The reference is a copy of debian_package_manager/ from a commit (default: 15ab06e, main before
 the parsed-index cache), made with `git archive` when git can read the repository, or given
@@ -51,6 +53,7 @@ PYTHON3_SETS = ("static", "base_nossl", "base", "cc", "python3")
 @dataclass(frozen=True)
 class Run:
     seconds: float
+    cpu: float  # user + sys of the process and the children it waited for
     peak_mb: float
 
 
@@ -78,11 +81,11 @@ def run_tool(tool: Tool, args: list[str]) -> Run:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{tool.name}: {' '.join(args)} failed:\n{stderr.decode()[-2000:]}")
-    return Run(seconds, usage.ru_maxrss / 1024)
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
 def best(runs: list[Run]) -> Run:
-    return Run(min(r.seconds for r in runs), max(r.peak_mb for r in runs))
+    return Run(min(r.seconds for r in runs), min(r.cpu for r in runs), max(r.peak_mb for r in runs))
 
 
 def python3_config(path: Path) -> None:
@@ -102,7 +105,8 @@ def python3_config(path: Path) -> None:
 
 
 def scenarios(tool: Tool, config: Path, work: Path, repeat: int, check: bool) -> dict[str, Run]:
-    cache, locks = work / f"cache-{tool.name}", work / f"locks-{tool.name}"
+    kind = "current" if tool.has_no_op else "reference"
+    cache, locks = work / f"cache-{kind}", work / f"locks-{kind}"
     common = ["--config", str(config), "--locks-dir", str(locks), "-q"]
     lock = ["lock", *common, "--cache-dir", str(cache)]
     results = {"cold": run_tool(tool, lock)}
@@ -112,6 +116,14 @@ def scenarios(tool: Tool, config: Path, work: Path, repeat: int, check: bool) ->
     if check:
         results["check"] = best([run_tool(tool, ["check", *common]) for _ in range(repeat)])
     return results
+
+
+def same_locks(work: Path) -> str:
+    """Whether both tools wrote the same bytes (the archives may change between runs)."""
+    ours = sorted((work / "locks-current").glob("*.json"))
+    theirs = work / "locks-reference"
+    different = [p.name for p in ours if p.read_bytes() != (theirs / p.name).read_bytes()]
+    return f"no, {', '.join(different)} differ" if different else f"yes ({len(ours)} files)"
 
 
 def reference_tool(args: argparse.Namespace, work: Path) -> Tool | None:
@@ -137,16 +149,20 @@ def reference_tool(args: argparse.Namespace, work: Path) -> Tool | None:
 
 
 def print_table(title: str, current: dict[str, Run], reference: dict[str, Run] | None) -> None:
+    """Wall time, CPU time (user + sys: what a loaded machine does not distort), peak RSS."""
     print(f"\n{title}", flush=True)
-    head = f"  {'':8} {'current':>9} {'peak':>8}"
+    head = f"  {'':8} {'current':>9} {'cpu':>7} {'peak':>7}"
     if reference:
-        head += f" {'reference':>10} {'peak':>8} {'speed-up':>9}"
+        head += f" {'reference':>10} {'cpu':>7} {'peak':>7} {'speed-up':>9} {'cpu':>6}"
     print(head)
     for name, run in current.items():
-        line = f"  {name:8} {run.seconds:8.2f}s {run.peak_mb:6.0f}MB"
+        line = f"  {name:8} {run.seconds:8.2f}s {run.cpu:6.2f}s {run.peak_mb:5.0f}MB"
         if reference and name in reference:
             ref = reference[name]
-            line += f" {ref.seconds:9.2f}s {ref.peak_mb:6.0f}MB {ref.seconds / run.seconds:8.1f}x"
+            line += (
+                f" {ref.seconds:9.2f}s {ref.cpu:6.2f}s {ref.peak_mb:5.0f}MB"
+                f" {ref.seconds / run.seconds:8.1f}x {ref.cpu / run.cpu:5.1f}x"
+            )
         print(line, flush=True)
 
 
@@ -223,6 +239,8 @@ def main() -> int:
                 scenarios(reference, path, plan_work, args.repeat, check) if reference else None
             )
             print_table(title, ours, theirs)
+            if reference:
+                print(f"  locks written by both tools identical: {same_locks(plan_work)}")
         print(f"load average {os.getloadavg()[0]:.1f} at the end")
     if args.parse:
         parse_benchmark()
