@@ -153,7 +153,7 @@ def print_table(title: str, current: dict[str, Run], reference: dict[str, Run] |
     print(f"\n{title}", flush=True)
     head = f"  {'':8} {'current':>9} {'cpu':>7} {'peak':>7}"
     if reference:
-        head += f" {'reference':>10} {'cpu':>7} {'peak':>7} {'speed-up':>9} {'cpu':>6}"
+        head += f" {'reference':>10} {'cpu*':>7} {'peak*':>7} {'speed-up':>9}"
     print(head)
     for name, run in current.items():
         line = f"  {name:8} {run.seconds:8.2f}s {run.cpu:6.2f}s {run.peak_mb:5.0f}MB"
@@ -161,9 +161,14 @@ def print_table(title: str, current: dict[str, Run], reference: dict[str, Run] |
             ref = reference[name]
             line += (
                 f" {ref.seconds:9.2f}s {ref.cpu:6.2f}s {ref.peak_mb:5.0f}MB"
-                f" {ref.seconds / run.seconds:8.1f}x {ref.cpu / run.cpu:5.1f}x"
+                f" {ref.seconds / run.seconds:8.1f}x"
             )
         print(line, flush=True)
+    if reference:
+        print(
+            "  * the reference parses in forkserver workers, which are not children of its "
+            "process: their CPU and memory are not in its figures"
+        )
 
 
 def parse_benchmark() -> None:
