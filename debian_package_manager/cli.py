@@ -1,6 +1,6 @@
 """The command line: parse arguments, run one pipeline step, report errors once.
 
-python3 -m debian_package_manager lock     config -> locks/<release>.lock.json
+python3 -m debian_package_manager lock     config -> locks/<release>.lock.json (no-op if unchanged)
 python3 -m debian_package_manager update   re-lock against the archives now; print the diff
 python3 -m debian_package_manager check    every lock matches the config (offline)
 python3 -m debian_package_manager why PKG  the dependency path that pulled PKG in
@@ -10,9 +10,13 @@ python3 -m debian_package_manager diff OLD NEW
 from __future__ import annotations
 
 import argparse
+import gc
+import hashlib
+import json
 import os
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -166,8 +170,6 @@ def _lock_all(
     names: list[str],
 ) -> dict[str, bytes]:
     """Lock the named releases; returns the serialized documents (nothing written)."""
-    import gc
-
     from debian_package_manager.locker import LockOptions, lock_releases
     from debian_package_manager.lockfile import serialize
 
@@ -210,17 +212,13 @@ def _write_locks(
         urls = npm.metadata_urls(config.release(name).npm)
         stamp = freshness.Stamp(
             tool=tool,
-            npm={url: _sha256(npm.fetch_metadata(downloader, url)) for url in urls},
+            npm={
+                url: hashlib.sha256(npm.fetch_metadata(downloader, url)).hexdigest() for url in urls
+            },
         )
         freshness.record(downloader.cache, data, stamp)
         if progress is not None:
             progress.step(f"wrote {path}")
-
-
-def _sha256(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
 
 
 def _stale(
@@ -231,8 +229,6 @@ def _stale(
     progress: Progress,
 ) -> list[str]:
     """The releases whose lock a new run would change (see freshness.py); says why."""
-    from datetime import UTC, datetime
-
     from debian_package_manager import freshness
     from debian_package_manager.lockfile import lock_path
 
@@ -280,9 +276,6 @@ def cmd_lock(args: argparse.Namespace, progress: Progress) -> int:
 
 
 def cmd_update(args: argparse.Namespace, progress: Progress) -> int:
-    import json
-    from datetime import UTC, datetime
-
     from debian_package_manager.config import load_config, load_config_text
     from debian_package_manager.config_edit import with_snapshot
     from debian_package_manager.errors import ConfigError
