@@ -173,23 +173,28 @@ def _lock_all(
     from debian_package_manager.locker import LockOptions, lock_releases
     from debian_package_manager.lockfile import serialize
 
-    # A short batch run that builds millions of small objects from the indexes, none of them
-    # garbage: the cyclic collector would only re-scan them (it tripled the time of loading a
-    # cached index). Reference counting still frees everything; the process ends soon.
-    gc.disable()
     options = LockOptions(
         allow_expired=args.allow_expired, require_available=args.require_available
     )
     if args.allow_expired:
         progress.warn("--allow-expired: Release files past Valid-Until will be accepted")
     started = time.monotonic()
-    documents = lock_releases(
-        [config.release(name) for name in names],
-        downloader,
-        options,
-        progress.step,
-        progress.warn,
-    )
+    # Locking builds millions of small objects from the indexes, none of them garbage: the
+    # cyclic collector would only re-scan them (it tripled the time of loading a cached index).
+    # Reference counting still frees everything. Switched back on for in-process callers.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        documents = lock_releases(
+            [config.release(name) for name in names],
+            downloader,
+            options,
+            progress.step,
+            progress.warn,
+        )
+    finally:
+        if collecting:
+            gc.enable()
     progress.step(f"{', '.join(names)}: locked in {time.monotonic() - started:.1f}s")
     return {name: serialize(document) for name, document in documents.items()}
 
