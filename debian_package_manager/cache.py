@@ -53,6 +53,12 @@ class HashCache:
     def has_marker(self, kind: str, key: str) -> bool:
         return self.marker_path(kind, key).is_file()
 
+    def read_marker(self, kind: str, key: str) -> str | None:
+        try:
+            return self.marker_path(kind, key).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
     def put_marker(self, kind: str, key: str, text: str) -> None:
         """Record a marker atomically (`text` is for people reading the cache)."""
         path = self.marker_path(kind, key)

@@ -134,10 +134,11 @@ class Downloader:
     ) -> list[str | None]:
         """availability() of many (urls, sha256, size) in parallel; results in input order.
 
-        `jobs` defaults to twice the download parallelism: a HEAD request costs the server
-        next to nothing, and most of its time is the round trip.
+        `jobs` defaults to four times the download parallelism: a HEAD request costs the server
+        next to nothing, and nearly all of its time is the round trip (about 85 ms to
+        deb.debian.org from the build machines: 84 .debs took 0.8 s with 8 in flight).
         """
-        jobs = max(1, jobs if jobs is not None else 2 * self.jobs)
+        jobs = max(1, jobs if jobs is not None else 4 * self.jobs)
         if len(items) <= 1 or jobs == 1:
             return [self.availability(*item) for item in items]
         with ThreadPoolExecutor(max_workers=jobs) as pool:

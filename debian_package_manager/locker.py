@@ -9,24 +9,23 @@ CLI writes the finished documents, so a failure leaves the old locks untouched.
 from __future__ import annotations
 
 import hashlib
-import lzma
-import os
+import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from debian_package_manager import availability
+from debian_package_manager import availability, index_loader
 from debian_package_manager.archs import debian_arch
-from debian_package_manager.cache import HashCache
 from debian_package_manager.config import ArchiveSpec, ReleaseSpec
 from debian_package_manager.errors import NotFoundError, VerificationError
 from debian_package_manager.fetch import Downloader, Expected
+from debian_package_manager.index_loader import IndexSource
 from debian_package_manager.lockfile import LOCK_VERSION
 from debian_package_manager.npm import lock_npm_set
-from debian_package_manager.packages_index import BinaryPackage, load_index, open_index
+from debian_package_manager.packages_index import BinaryPackage
 from debian_package_manager.release import (
     IndexFile,
     ReleaseInfo,
@@ -35,7 +34,7 @@ from debian_package_manager.release import (
     parse_release,
 )
 from debian_package_manager.resolve import BasePins, Resolution, build_index, resolve
-from debian_package_manager.verify import check_valid_until, verify_inrelease
+from debian_package_manager.verify import check_valid_until, reference_time, verify_inrelease
 
 
 @dataclass(frozen=True)
@@ -64,10 +63,6 @@ def archive_base_url(spec: ArchiveSpec, snapshot: str | None) -> str:
     return f"{spec.mirror.snapshot_url}/{snapshot}"
 
 
-def snapshot_time(snapshot: str) -> datetime:
-    return datetime.strptime(snapshot, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-
-
 def fetch_archive(
     release: ReleaseSpec,
     spec: ArchiveSpec,
@@ -82,10 +77,7 @@ def fetch_archive(
     info = parse_release(signature.signed_text, url)
     check_suite(info, spec.suite, url)
     policy = "ignore" if options.allow_expired else spec.valid_until
-    if release.snapshot is not None:
-        reference, reference_name = snapshot_time(release.snapshot), "the snapshot time"
-    else:
-        reference, reference_name = options.now or datetime.now(UTC), "now"
+    reference, reference_name = reference_time(release.snapshot, options.now or datetime.now(UTC))
     check_valid_until(info.valid_until_utc, reference, reference_name, policy, url, warn)
     if not info.acquire_by_hash:
         raise VerificationError(
@@ -121,65 +113,55 @@ def by_hash_url(state: ArchiveState, index: IndexFile) -> str:
     return f"{state.base_url}/dists/{state.spec.suite}/{directory}/by-hash/SHA256/{index.sha256}"
 
 
-# Above this much (uncompressed) index data per release, architectures are parsed in parallel
-# processes.
-PARALLEL_PARSE_BYTES = 32 * 1024 * 1024
+# Architectures whose indexes are loaded and resolved at once, over every release of a run. Each
+# holds its indexes' packages (about 100 MB for bookworm's amd64) until its sets are resolved,
+# so this bounds peak memory. One is as fast as two: an index is decompressed and hashed in a
+# thread of its own while it is parsed (index_loader._ReadAhead; lzma and hashlib release the
+# GIL), and loading cached rows holds the GIL anyway. Measured on the python3 set, cold: peak
+# 159 MB with one, 209-224 MB with two, the same CPU time.
+ARCH_WORKERS = 1
 
 
-@dataclass(frozen=True)
-class IndexSource:
-    """A verified Packages index on disk and, when the Release lists it, its plain form."""
+def index_sources(release: ReleaseSpec, states: list[ArchiveState]) -> dict[str, list[IndexSource]]:
+    """Per architecture: the signed Packages indexes of every archive, in archive order."""
+    sources: dict[str, list[IndexSource]] = {}
+    for state in states:
+        for arch, files in state.indexes.items():
+            for index in files:
+                plain_name = (
+                    index.path.rsplit(".", 1)[0] if index.path.endswith((".xz", ".gz")) else None
+                )
+                sources.setdefault(arch, []).append(
+                    IndexSource(
+                        suite=state.spec.suite,
+                        arch=arch,
+                        url=by_hash_url(state, index),
+                        compressed=index,
+                        plain=state.release.sha256.get(plain_name) if plain_name else None,
+                    )
+                )
+    return sources
 
-    suite: str
-    path: str  # the by-hash download (compressed), already checked against the Release
-    compressed: IndexFile
-    plain: IndexFile | None  # the uncompressed file's signed entry
 
-
-def plain_index(source: IndexSource, cache: HashCache) -> Path:
-    """The decompressed index, itself checked against the signed Release and cached.
-
-    Decompressing a 9 MB Packages.xz takes about a second; keeping the verified plain file
-    (the signed Release lists its sha256 too) makes warm runs skip it.
-    """
-    plain = source.plain
-    if plain is None:
-        return Path(source.path)
-    cached = cache.get("sha256", plain.sha256)
-    if cached is not None:
-        return cached
-    digest = hashlib.sha256()
-    size = 0
-    fd, temp = cache.new_temp_file()
+def fetch_index(downloader: Downloader, source: IndexSource) -> Path:
+    """The verified compressed index; a 404 names the configuration fix."""
+    index = source.compressed
     try:
-        with os.fdopen(fd, "wb") as out, open_index(Path(source.path)) as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(block)
-                size += len(block)
-                out.write(block)
-        if digest.hexdigest() != plain.sha256 or size != plain.size:
-            raise VerificationError(
-                f"{source.suite} {source.compressed.path} decompresses to other data than the "
-                f"signed {plain.path} (sha256 {digest.hexdigest()}, expected {plain.sha256})"
-            )
-        return cache.put("sha256", plain.sha256, temp)
-    except (lzma.LZMAError, EOFError, OSError) as error:
-        raise VerificationError(
-            f"cannot decompress {source.suite} {source.compressed.path}: {error}"
+        return downloader.fetch(source.url, Expected("sha256", index.sha256, index.size))
+    except NotFoundError as error:
+        raise NotFoundError(
+            f"{error}: the mirror does not serve the {index.path} that {source.suite}'s "
+            f"signed InRelease lists, so {source.arch} cannot be locked from it; if the mirror "
+            f"cannot serve this architecture, drop {source.arch} from the archive's "
+            f"'architectures'",
+            error.url,
         ) from None
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 def resolve_arch(
-    release: ReleaseSpec, arch: str, sources: list[IndexSource], cache: HashCache
+    release: ReleaseSpec, arch: str, package_lists: list[list[BinaryPackage]]
 ) -> dict[str, Resolution]:
-    """Every set of the release on one architecture, from its archives' indexes.
-
-    A module-level function of picklable arguments: it also runs in worker processes, which
-    then decompress and parse in parallel.
-    """
-    package_lists = [load_index(plain_index(source, cache), source.suite) for source in sources]
+    """Every set of the release on one architecture, from its archives' packages."""
     base_pins = None
     if release.base is not None:
         base_pins = BasePins(
@@ -190,12 +172,76 @@ def resolve_arch(
     arch_index = build_index(
         release.name, arch, debian_arch(arch), package_lists, release.pins, base_pins
     )
-    del package_lists
     return {
         spec.name: resolve(arch_index, spec.name, spec.packages, spec.exclude, spec.no_dependencies)
         for spec in release.sets
         if arch in spec.architectures
     }
+
+
+def resolve_all(
+    release: ReleaseSpec,
+    sources: dict[str, list[IndexSource]],
+    downloader: Downloader,
+    arch_pool: Executor,
+) -> dict[str, dict[str, Resolution]]:
+    """Every architecture's resolutions; downloads overlap decompression and parsing.
+
+    Indexes without a parsed cache entry are all requested at once (I/O, in the downloader's
+    threads); each architecture task then waits only for its own files.
+    """
+    archs = [a for a in release.architectures if any(a in s.architectures for s in release.sets)]
+    cache = downloader.cache
+    with ThreadPoolExecutor(max_workers=max(1, downloader.jobs)) as download_pool:
+        downloads: dict[str, Future[Path]] = {
+            source.url: download_pool.submit(fetch_index, downloader, source)
+            for arch in archs
+            for source in sources.get(arch, [])
+            if not index_loader.is_cached(source, cache)
+        }
+
+        def download(source: IndexSource) -> Path:
+            future = downloads.get(source.url)
+            return future.result() if future else fetch_index(downloader, source)
+
+        def arch_task(arch: str) -> dict[str, Resolution]:
+            lists = [
+                index_loader.load_packages(source, cache, download)
+                for source in sources.get(arch, [])
+            ]
+            return resolve_arch(release, arch, lists)
+
+        futures = {arch: arch_pool.submit(arch_task, arch) for arch in archs}
+        try:
+            return {arch: future.result() for arch, future in futures.items()}
+        finally:
+            for future in [*futures.values(), *downloads.values()]:
+                future.cancel()  # after a failure: do not start what is no longer needed
+
+
+def lock_releases(
+    releases: list[ReleaseSpec],
+    downloader: Downloader,
+    options: LockOptions | None = None,
+    step: Callable[[str], None] = lambda message: None,
+    warn: Callable[[str], None] = lambda message: None,
+) -> dict[str, dict[str, Any]]:
+    """lock_release() of several releases at once: one's downloads and availability checks
+    (network) overlap another's parsing (CPU). The first failure in release order is raised."""
+    with ThreadPoolExecutor(max_workers=ARCH_WORKERS) as arch_pool:
+        if len(releases) <= 1:
+            return {
+                release.name: lock_release(release, downloader, options, step, warn, arch_pool)
+                for release in releases
+            }
+        with ThreadPoolExecutor(max_workers=len(releases)) as release_pool:
+            futures = {
+                release.name: release_pool.submit(
+                    lock_release, release, downloader, options, step, warn, arch_pool
+                )
+                for release in releases
+            }
+            return {name: future.result() for name, future in futures.items()}
 
 
 def lock_release(
@@ -204,9 +250,11 @@ def lock_release(
     options: LockOptions | None = None,
     step: Callable[[str], None] = lambda message: None,
     warn: Callable[[str], None] = lambda message: None,
+    arch_pool: Executor | None = None,
 ) -> dict[str, Any]:
     """The complete lock document of one release."""
     options = options or LockOptions()
+    started = time.monotonic()
     step(f"{release.name} ({release.codename}): verifying {len(release.archives)} archives")
     with ThreadPoolExecutor(max_workers=max(1, downloader.jobs)) as pool:
         states = list(
@@ -215,73 +263,23 @@ def lock_release(
                 release.archives,
             )
         )
-    # Every index of every architecture up front, in parallel (cached by hash).
-    wanted = [
-        (state, arch, index)
-        for state in states
-        for arch, files in state.indexes.items()
-        for index in files
-    ]
-    step(f"{release.name}: fetching {len(wanted)} Packages indexes by hash")
-    try:
-        paths = downloader.fetch_all(
-            [
-                (by_hash_url(state, index), Expected("sha256", index.sha256, index.size))
-                for state, _, index in wanted
-            ]
-        )
-    except NotFoundError as error:
-        state, arch, index = next(
-            item for item in wanted if by_hash_url(item[0], item[2]) == error.url
-        )
-        raise NotFoundError(
-            f"{error}: the mirror does not serve the {index.path} that {state.spec.suite}'s "
-            f"signed InRelease lists, so {arch} cannot be locked from it; if the mirror cannot "
-            f"serve this architecture, drop {arch} from the archive's 'architectures'",
-            error.url,
-        ) from None
-    # Per architecture: the verified index files of every archive, in archive order.
-    sources: dict[str, list[IndexSource]] = {}
-    for (state, arch, index), path in zip(wanted, paths, strict=True):
-        plain_name = index.path.rsplit(".", 1)[0] if index.path.endswith((".xz", ".gz")) else None
-        sources.setdefault(arch, []).append(
-            IndexSource(
-                suite=state.spec.suite,
-                path=str(path),
-                compressed=index,
-                plain=state.release.sha256.get(plain_name) if plain_name else None,
-            )
-        )
-    work = [
-        (arch, sources.get(arch, []))
-        for arch in release.architectures
-        if any(arch in spec.architectures for spec in release.sets)
-    ]
-    total = sum(
-        (source.plain or source.compressed).size
-        for _, arch_sources in work
-        for source in arch_sources
+    sources = index_sources(release, states)
+    total = sum(len(files) for files in sources.values())
+    cached = sum(
+        index_loader.is_cached(source, downloader.cache)
+        for files in sources.values()
+        for source in files
     )
-    resolutions: dict[str, dict[str, Resolution]] = {}
-    workers = min(len(work), os.cpu_count() or 1, 4)
-    if workers > 1 and total > PARALLEL_PARSE_BYTES:
-        # Decompressing and parsing are CPU-bound: one process per architecture. Small runs
-        # (tests) stay in process, where starting workers would cost more than it saves.
-        step(
-            f"{release.name}: parsing and resolving {len(work)} architectures "
-            f"in {workers} processes"
-        )
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {
-                arch: pool.submit(resolve_arch, release, arch, arch_sources, downloader.cache)
-                for arch, arch_sources in work
-            }
-            for arch, future in futures.items():
-                resolutions[arch] = future.result()
+    step(
+        f"{release.name}: {total} Packages indexes ({cached} already parsed in the cache); "
+        f"resolving {len(sources)} architectures"
+    )
+    if arch_pool is None:
+        with ThreadPoolExecutor(max_workers=ARCH_WORKERS) as own_pool:
+            resolutions = resolve_all(release, sources, downloader, own_pool)
     else:
-        for arch, arch_sources in work:
-            step(f"{release.name}/{arch}: parsing indexes and resolving sets")
-            resolutions[arch] = resolve_arch(release, arch, arch_sources, downloader.cache)
+        resolutions = resolve_all(release, sources, downloader, arch_pool)
+    step(f"{release.name}: resolved in {time.monotonic() - started:.1f}s")
 
     npm = {}
     for spec in release.npm:

@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from debian_package_manager.fetch import Downloader, Expected
 
 # The abbreviated metadata document: versions and dist info only, a fraction of the full one.
 ABBREVIATED = "application/vnd.npm.install-v1+json"
+TARBALL_FACTS = "npm-tarball"  # the cache's marker kind: "<size> <sha256>" per integrity hash
 _RELEASE_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 
 
@@ -81,15 +83,25 @@ def integrity_to_expected(integrity: str, url: str) -> Expected:
     return best
 
 
+def metadata_urls(specs: Iterable[NpmSpec]) -> list[str]:
+    """The registry documents a lock of these npm sets reads, sorted."""
+    return sorted(
+        {f"{spec.registry}/{package}" for spec in specs for package in spec.packages.values()}
+    )
+
+
+def fetch_metadata(downloader: Downloader, url: str) -> bytes:
+    """A package's abbreviated metadata, fetched once per run (every release sees the same)."""
+    return downloader.get_once(url, headers={"Accept": ABBREVIATED})
+
+
 def lock_npm_set(spec: NpmSpec, downloader: Downloader) -> dict[str, NpmEntry]:
     """arch -> entry for every architecture of the npm set."""
     entries = {}
     for arch, package in sorted(spec.packages.items()):
         metadata_url = f"{spec.registry}/{package}"
         try:
-            document = json.loads(
-                downloader.get_once(metadata_url, headers={"Accept": ABBREVIATED})
-            )
+            document = json.loads(fetch_metadata(downloader, metadata_url))
             versions_doc = document["versions"]
         except (ValueError, KeyError, TypeError):
             raise FetchError(f"{metadata_url} is not npm package metadata") from None
@@ -98,14 +110,31 @@ def lock_npm_set(spec: NpmSpec, downloader: Downloader) -> dict[str, NpmEntry]:
         url, integrity = dist.get("tarball"), dist.get("integrity")
         if not url or not integrity:
             raise FetchError(f"{metadata_url}: version {version} has no tarball or integrity")
-        expected = integrity_to_expected(integrity, url)
-        path: Path = downloader.fetch(url, expected)
+        size, sha256 = tarball_facts(downloader, url, integrity_to_expected(integrity, url))
         entries[arch] = NpmEntry(
             package=package,
             version=version,
             integrity=integrity,
             url=url,
-            size=path.stat().st_size,
-            sha256=downloader.digest_of(path, "sha256"),
+            size=size,
+            sha256=sha256,
         )
     return entries
+
+
+def tarball_facts(downloader: Downloader, url: str, expected: Expected) -> tuple[int, str]:
+    """Size and sha256 of the tarball with this integrity hash.
+
+    The lock needs only these two facts, which never change for a given integrity hash: they
+    are kept as a marker once the tarball was downloaded and verified, so a warm run neither
+    re-hashes the 50 MB tarballs (twice: the cache checks sha512, the lock wants sha256) nor
+    reads them.
+    """
+    key = f"{expected.algorithm}-{expected.hexdigest}"
+    fields = (downloader.cache.read_marker(TARBALL_FACTS, key) or "").split()
+    if len(fields) == 2 and fields[0].isdigit() and len(fields[1]) == 64:
+        return int(fields[0]), fields[1]
+    path: Path = downloader.fetch(url, expected)
+    size, sha256 = path.stat().st_size, downloader.digest_of(path, "sha256")
+    downloader.cache.put_marker(TARBALL_FACTS, key, f"{size} {sha256}\n")
+    return size, sha256

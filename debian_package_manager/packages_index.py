@@ -39,6 +39,30 @@ _REQUIRED = frozenset({"name", "version", "architecture", "filename", "size", "s
 BLOCK_SIZE = 1 << 20
 
 
+# The raw fields a package keeps, in the order of a Row's tail (see Row).
+RAW_FIELDS = (
+    "multi_arch",
+    "essential",
+    "important",
+    "priority",
+    "section",
+    "source",
+    "depends",
+    "pre_depends",
+    "provides",
+    "filename",
+    "size",
+    "sha256",
+)
+_SLOT = {name: position for position, name in enumerate(RAW_FIELDS, start=3)}  # in a Row
+_PROVIDES = _SLOT["provides"]
+
+# One package as plain builtins: (name, version, architecture, *raw fields as bytes or None in
+# RAW_FIELDS order). Tuples of bytes are what marshal loads fastest, so the parsed-index cache
+# stores exactly this.
+Row = tuple
+
+
 class BinaryPackage:
     """One stanza of a Packages index; immutable by convention.
 
@@ -49,17 +73,27 @@ class BinaryPackage:
 
     __slots__ = ("name", "version", "architecture", "suite", "_raw")
 
-    def __init__(
-        self, name: str, version: str, architecture: str, suite: str, raw: dict[str, bytes]
-    ):
+    def __init__(self, name: str, version: str, architecture: str, suite: str, raw: Row):
         self.name = name
         self.version = version
         self.architecture = architecture
         self.suite = suite  # the archive suite whose index listed it
-        self._raw = raw
+        self._raw = raw  # the whole Row: kept, not sliced, so a cached row is not copied
+
+    @classmethod
+    def from_row(cls, row: Row, suite: str) -> BinaryPackage:
+        return cls(row[0], row[1], row[2], suite, row)
+
+    def to_row(self) -> Row:
+        return self._raw
+
+    @property
+    def has_provides(self) -> bool:
+        """Whether the package provides anything, without decoding the field."""
+        return self._raw[_PROVIDES] is not None
 
     def _text(self, key: str, default: str = "") -> str:
-        value = self._raw.get(key)
+        value = self._raw[_SLOT[key]]
         return default if value is None else value.strip().decode()
 
     @property
@@ -110,7 +144,7 @@ class BinaryPackage:
 
     @property
     def size(self) -> int:
-        return int(self._raw["size"])
+        return int(self._raw[_SLOT["size"]])
 
     @property
     def sha256(self) -> str:
@@ -119,13 +153,7 @@ class BinaryPackage:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BinaryPackage):
             return NotImplemented
-        return (self.name, self.version, self.architecture, self.suite, self._raw) == (
-            other.name,
-            other.version,
-            other.architecture,
-            other.suite,
-            other._raw,
-        )
+        return (self.suite, self.to_row()) == (other.suite, other.to_row())
 
     __hash__ = None  # mutable-looking slots; equality only
 
@@ -191,26 +219,53 @@ def _records(block: bytes) -> list[dict[str, bytes]]:
     return records
 
 
-def _package(raw: dict[str, bytes], suite: str) -> BinaryPackage:
+# Fields with a handful of distinct values ("optional", "same", "libs", "amd64"): one shared
+# object per value instead of 63k copies. marshal writes an object seen twice as a reference,
+# so the parsed-index cache stays small and loads into shared objects too.
+_SHARED_FIELDS = ("multi_arch", "essential", "important", "priority", "section")
+
+
+def _row(raw: dict[str, bytes], suite: str, shared: dict | None = None) -> Row:
     if not _REQUIRED <= raw.keys() or not raw["size"].strip().isdigit():
         missing = sorted(key for key in _REQUIRED if not raw.get(key, b"").strip())
         name = raw.get("name", b"?").strip().decode()
         problem = f"lacks {', '.join(missing)}" if missing else "has a malformed Size"
         raise VerificationError(f"package {name!r} in the {suite} index {problem}")
-    return BinaryPackage(
+    architecture = raw["architecture"].strip().decode()
+    if shared is not None:
+        architecture = shared.setdefault(architecture, architecture)
+        for key in _SHARED_FIELDS:
+            value = raw.get(key)
+            if value is not None:
+                raw[key] = shared.setdefault(value, value)
+    return (
         raw["name"].strip().decode(),
         raw["version"].strip().decode(),
-        raw["architecture"].strip().decode(),
-        suite,
-        raw,
+        architecture,
+        *map(raw.get, RAW_FIELDS),
     )
+
+
+def _package(raw: dict[str, bytes], suite: str) -> BinaryPackage:
+    return BinaryPackage.from_row(_row(raw, suite), suite)
+
+
+def parse_rows(stream: BinaryIO, suite: str) -> Iterator[Row]:
+    """Every package of a decompressed index stream as a Row, block by block.
+
+    `suite` only names the index in error messages: rows do not depend on it, so a cached
+    row list serves whichever suite lists the same index file.
+    """
+    shared: dict = {}
+    for block in _iter_blocks(stream):
+        for raw in _records(block):
+            yield _row(raw, suite, shared)
 
 
 def parse_packages(stream: BinaryIO, suite: str) -> Iterator[BinaryPackage]:
     """Every binary package of a decompressed index stream, block by block."""
-    for block in _iter_blocks(stream):
-        for raw in _records(block):
-            yield _package(raw, suite)
+    for row in parse_rows(stream, suite):
+        yield BinaryPackage.from_row(row, suite)
 
 
 def load_index(path: Path, suite: str) -> list[BinaryPackage]:

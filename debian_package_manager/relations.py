@@ -10,7 +10,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from debian.debian_support import version_compare
+from debian.debian_support import version_compare as _dpkg_version_compare
 
 _RELATION_RE = re.compile(
     r"""^\s*
@@ -23,6 +23,16 @@ _RELATION_RE = re.compile(
     $""",
     re.VERBOSE,
 )
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def version_compare(a: str, b: str) -> int:
+    """dpkg's order of two versions (<0, 0, >0), remembered: python-debian's comparison is
+    pure Python, and every architecture of a release compares the same update versions
+    against the same main versions."""
+    return _dpkg_version_compare(a, b)
+
+
 # Obsolete '<' and '>' mean '<=' and '>=' (deb-control(5)).
 _NORMALIZED_OPS = {"<": "<=", ">": ">="}
 

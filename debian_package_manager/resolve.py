@@ -16,7 +16,7 @@ Recommends and Suggests are never followed, Conflicts/Breaks are not evaluated.
 from __future__ import annotations
 
 import difflib
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -54,8 +54,27 @@ class ArchIndex:
     arch: str  # distroless name
     debian_arch: str
     candidates: dict[str, BinaryPackage]
-    versions: dict[str, list[BinaryPackage]]  # every listed version, for pins and messages
     providers: dict[str, list[tuple[BinaryPackage, str | None]]]  # virtual -> (pkg, version)
+    package_lists: Sequence[Sequence[BinaryPackage]]  # every index's packages, this arch only
+    _versions: dict[str, list[BinaryPackage]] | None = None
+
+    @property
+    def versions(self) -> dict[str, list[BinaryPackage]]:
+        """Every listed version of each name, for pins and messages. Built on first use: most
+        locks need it for neither, and it costs a list per package."""
+        if self._versions is None:
+            self._versions = _all_versions(self.package_lists)
+        return self._versions
+
+
+def _all_versions(
+    package_lists: Iterable[Iterable[BinaryPackage]],
+) -> dict[str, list[BinaryPackage]]:
+    versions: dict[str, list[BinaryPackage]] = {}
+    for packages in package_lists:
+        for package in packages:
+            versions.setdefault(package.name, []).append(package)
+    return versions
 
 
 def _pin(
@@ -74,6 +93,15 @@ def _pin(
             raise ResolutionError(missing(name, version, available))
 
 
+def _offer(candidates: dict[str, BinaryPackage], package: BinaryPackage) -> None:
+    """Make `package` its name's candidate if it is the first or a higher version."""
+    current = candidates.get(package.name)
+    if current is None or (
+        current.version != package.version and version_compare(package.version, current.version) > 0
+    ):
+        candidates[package.name] = package
+
+
 def build_index(
     release: str,
     arch: str,
@@ -83,19 +111,28 @@ def build_index(
     base_pins: BasePins | None = None,
 ) -> ArchIndex:
     """Merge the indexes of several suites (in config order; earlier wins a version tie)."""
-    versions: dict[str, list[BinaryPackage]] = {}
+    wanted = (debian_arch, "all")
+    lists = [
+        [package for package in packages if package.architecture in wanted]
+        for packages in package_lists
+    ]
     candidates: dict[str, BinaryPackage] = {}
-    for packages in package_lists:
-        for package in packages:
-            if package.architecture not in (debian_arch, "all"):
-                continue
-            versions.setdefault(package.name, []).append(package)
-            current = candidates.get(package.name)
-            if current is None or (
-                current.version != package.version
-                and version_compare(package.version, current.version) > 0
-            ):
-                candidates[package.name] = package
+    for fitting in lists:
+        if candidates:
+            for package in fitting:
+                _offer(candidates, package)
+            continue
+        # The first (main) index lists nearly every name once: one comprehension, most of a
+        # warm re-lock's time saved. The few names listed twice are then offered in order.
+        candidates = {package.name: package for package in fitting}
+        if len(candidates) != len(fitting):
+            counts = Counter(package.name for package in fitting)
+            winners: dict[str, BinaryPackage] = {}
+            for package in fitting:
+                if counts[package.name] > 1:
+                    _offer(winners, package)
+            candidates.update(winners)  # keeps each name where it first appeared
+    versions = _all_versions(lists) if pins or (base_pins and base_pins.versions) else {}
     _pin(
         candidates,
         versions,
@@ -118,12 +155,12 @@ def build_index(
         )
     providers: dict[str, list[tuple[BinaryPackage, str | None]]] = {}
     for package in candidates.values():
-        if not package.provides:
+        if not package.has_provides or not package.provides:  # the first test decodes nothing
             continue
         for group in _relations(package.provides, package, release, arch):
             for provided in group:
                 providers.setdefault(provided.name, []).append((package, provided.version))
-    return ArchIndex(release, arch, debian_arch, candidates, versions, providers)
+    return ArchIndex(release, arch, debian_arch, candidates, providers, lists, versions or None)
 
 
 @dataclass

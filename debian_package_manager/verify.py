@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from debian_package_manager.errors import VerificationError
@@ -94,6 +94,14 @@ def _first_problem(status: str, stderr: str) -> str:
                 return " ".join(fields[1:3])
     lines = [line for line in stderr.splitlines() if line.strip()]
     return lines[-1] if lines else "no signature found"
+
+
+def reference_time(snapshot: str | None, now: datetime) -> tuple[datetime, str]:
+    """What Valid-Until is compared with, and its name in messages: a snapshot's own time
+    (a snapshot stays lockable after its Release files expire), else now."""
+    if snapshot is None:
+        return now, "now"
+    return datetime.strptime(snapshot, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC), "the snapshot time"
 
 
 def check_valid_until(

@@ -303,5 +303,15 @@ class ArchiveServer:
         self.httpd.server_close()
 
 
+def index_path(root: Path, suite: str, arch: str = "amd64", base: str = "debian") -> str:
+    """The by-hash URL path of a suite's Packages.xz, as the signed Release lists it."""
+    release = (root / base / "dists" / suite / "Release").read_text()
+    for line in release.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2] == f"main/binary-{arch}/Packages.xz":
+            return f"/{base}/dists/{suite}/main/binary-{arch}/by-hash/SHA256/{parts[0]}"
+    raise AssertionError("index not found")
+
+
 def now_utc() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)

