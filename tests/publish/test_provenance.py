@@ -1,6 +1,6 @@
 """The SLSA provenance: the build-time predicate (private/sbom/provenance.py) completed with the
 source and run (private/publish/provenance.py) is a valid in-toto Statement v1 with a SLSA
-provenance v1 predicate (slsa_schema.py, from the specifications)."""
+provenance v1 predicate (slsa_schema.py, from the specifications); verify reads back its claim."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from private.publish.errors import UsageError
 from private.sbom import provenance as build_time
 from private.sbom.components import Component
 from private.sbom.licences import NOASSERTION, Licence
+from private.verify.errors import VerifyError
+from private.verify.source import check_locks, claim_of
 from tests.publish.slsa_schema import problems, statement
 
 DIGEST = "sha256:" + "ab" * 32
@@ -85,6 +87,33 @@ def test_schema_rejects_what_the_spec_forbids(template):
     assert any("resolvedDependencies/" in p for p in found)
     assert any("buildType" in p for p in found)
     assert problems({**statement(DIGEST, "r", predicate), "predicateType": "x"})
+
+
+def test_workspace_below_the_repository_prefixes_the_lock(template):
+    source = push_time.Source(SOURCE.repository, SOURCE.commit, "examples/add_package")
+    predicate = push_time.complete(template, source, RUN)
+    claim = claim_of(predicate)
+    assert claim.workspace == "examples/add_package"
+    assert list(claim.locks) == ["examples/add_package/locks/debian12.lock.json"]
+
+
+def test_claim_and_lock_check(template, tmp_path):
+    claim = claim_of(push_time.complete(template, SOURCE, RUN))
+    assert claim.target == "//base:static_nonroot_debian12" and claim.commit == SOURCE.commit
+    tree = tmp_path / "tree"
+    (tree / "locks").mkdir(parents=True)
+    (tree / "locks" / "debian12.lock.json").write_text("{}\n")
+    assert check_locks(claim, tree)
+    (tree / "locks" / "debian12.lock.json").write_text('{"other": 1}\n')
+    with pytest.raises(VerifyError, match="lock: the provenance names locks/debian12.lock.json"):
+        check_locks(claim, tree)
+
+
+def test_other_build_types_are_not_rebuilt(template):
+    predicate = push_time.complete(template, SOURCE, RUN)
+    predicate["buildDefinition"]["buildType"] = "https://example.invalid/other"
+    with pytest.raises(VerifyError, match="not an image of distroless"):
+        claim_of(predicate)
 
 
 def git(*args: str, cwd: Path) -> str:
