@@ -161,7 +161,8 @@ def verify(args: argparse.Namespace, work: Path) -> None:
         source = str(user_path(args.source).resolve())
     tree = checkout(source, claim.commit, work / "source")
     report("source", f"{source} at {claim.commit}")
-    for line in check_locks(claim, tree / claim.workspace if claim.workspace else tree):
+    # The lock paths are relative to the repository (the workspace prefix is in them).
+    for line in check_locks(claim, tree):
         report("lock", line)
 
     if args.output_user_root:

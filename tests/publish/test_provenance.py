@@ -89,12 +89,17 @@ def test_schema_rejects_what_the_spec_forbids(template):
     assert problems({**statement(DIGEST, "r", predicate), "predicateType": "x"})
 
 
-def test_workspace_below_the_repository_prefixes_the_lock(template):
+def test_workspace_below_the_repository_prefixes_the_lock(template, tmp_path):
     source = push_time.Source(SOURCE.repository, SOURCE.commit, "examples/add_package")
     predicate = push_time.complete(template, source, RUN)
     claim = claim_of(predicate)
     assert claim.workspace == "examples/add_package"
     assert list(claim.locks) == ["examples/add_package/locks/debian12.lock.json"]
+    # verify checks the lock in the checkout's root: the path holds the module's directory.
+    lock = tmp_path / "tree" / "examples" / "add_package" / "locks" / "debian12.lock.json"
+    lock.parent.mkdir(parents=True)
+    lock.write_text("{}\n")
+    assert check_locks(claim, tmp_path / "tree")
 
 
 def test_claim_and_lock_check(template, tmp_path):
