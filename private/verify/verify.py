@@ -81,6 +81,7 @@ def check_attestations(remote: Remote, images: list[Remote], cosign: Cosign) -> 
     """Signatures and attestations of the index and its images; the index's provenance claim."""
     check_signature(remote.ref, cosign)
     report("signature", f"{remote.ref}")
+    claims = []
     for image in images:
         name = image_name(remote, image)
         if image is not remote:
@@ -91,7 +92,16 @@ def check_attestations(remote: Remote, images: list[Remote], cosign: Cosign) -> 
             report("sbom", f"{name} {kind}")
         claim = claim_of(provenance(image.ref, image.digest, cosign))
         report("provenance", f"{name} {claim.where}")
+        claims.append((name, claim))
     top = claim_of(provenance(remote.ref, remote.digest, cosign)) if remote.is_index else claim
+    # Only the index is rebuilt: its images must claim the same source, or their provenance
+    # would go unchecked.
+    for name, claim in claims:
+        if (claim.repository, claim.commit) != (top.repository, top.commit):
+            raise VerifyError(
+                f"provenance: {name} names {claim.repository}@{claim.commit[:12]}, the index "
+                f"{top.repository}@{top.commit[:12]}"
+            )
     if remote.is_index:
         report("provenance", f"index {top.where}")
     return top

@@ -4,6 +4,7 @@ provenance v1 predicate (slsa_schema.py, from the specifications); verify reads 
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from private.publish import provenance as push_time
+from private.publish import publish
 from private.publish.errors import UsageError
 from private.sbom import provenance as build_time
 from private.sbom.components import Component
@@ -144,3 +146,29 @@ def test_source_from_git_refuses_uncommitted_changes(tmp_path):
     (repo / "examples" / "app" / "MODULE.bazel").write_text("changed")
     with pytest.raises(UsageError, match="uncommitted changes"):
         push_time.source_from_git(repo)
+
+
+def source_args(**flags) -> argparse.Namespace:
+    values = {"source_repository": None, "source_commit": None, "source_path": None}
+    return argparse.Namespace(**{**values, **flags})
+
+
+def test_publisher_source_from_flags_or_the_workspace(tmp_path, monkeypatch):
+    monkeypatch.delenv("BUILD_WORKSPACE_DIRECTORY", raising=False)
+    flags = source_args(source_repository="https://x.invalid/r.git", source_commit="abc")
+    assert publish.provenance_source(flags) == push_time.Source(
+        "https://x.invalid/r.git", "abc", ""
+    )
+    with pytest.raises(UsageError, match="--source-commit needs --source-repository"):
+        publish.provenance_source(source_args(source_commit="abc"))
+    with pytest.raises(UsageError, match="the provenance needs the source commit"):
+        publish.provenance_source(source_args())
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git("init", "-q", cwd=repo)
+    git("commit", "-q", "--allow-empty", "-m", "one", cwd=repo)
+    monkeypatch.setenv("BUILD_WORKSPACE_DIRECTORY", str(repo))
+    chosen = publish.provenance_source(source_args(source_repository="https://x.invalid/r.git"))
+    assert chosen == push_time.Source(
+        "https://x.invalid/r.git", git("rev-parse", "HEAD", cwd=repo), ""
+    )
