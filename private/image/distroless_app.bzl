@@ -46,7 +46,8 @@ def distroless_app(
 
     Makes `<name>_<arch>` (per-arch images, each with `_load` and `_plan`), the index `<name>`,
     `<name>_sbom` (SPDX and CycloneDX of every per-arch image), `<name>_push` (push, sign and
-    attest like //:sign_and_push, repository `repository`, tags `latest` and `latest-<arch>`),
+    attest the SBOMs and SLSA provenance like //:sign_and_push, repository `repository`, tags
+    `latest` and `latest-<arch>`; `@distroless//:verify` checks a pushed image against a rebuild),
     with `tests` a structure test `<name>_test` of the index, and with `debug` the same images
     again with busybox under /busybox as `<name>_debug` (tag `debug`, entrypoint /busybox/sh).
 

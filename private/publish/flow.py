@@ -6,7 +6,8 @@ Per multi-arch index:
  2. push what is missing by digest, the per-arch images first and then the index (crane push of
     the layout, as rules_oci's oci_push does, so digests never change);
  3. sign what is unsigned (`cosign sign --recursive` on the index when nothing is signed yet);
- 4. attest the SPDX and CycloneDX SBOM on every per-arch image that lacks them;
+ 4. attest the SPDX and CycloneDX SBOM on every per-arch image that lacks them, and the SLSA
+    provenance on every per-arch image and the index;
  5. last, move the tags (`latest`, `nonroot`, ..., `latest-amd64`, ..., and `<tag>-<lock id>`)
     and check that every tag resolves to the locally built digest.
 
@@ -24,11 +25,13 @@ from pathlib import Path
 from private.publish.errors import AuthRefused, PublishError, RegistryUnreachable
 from private.publish.options import Options
 from private.publish.plan import Index
+from private.publish.provenance import write_predicate
 from private.publish.registry import crane, remote_digest, run
 from private.publish.signing import attest, sign, verified
 
 # The SBOM attestations of every per-arch image: cosign's predicate type, the Image field.
 ATTESTATIONS = (("spdxjson", "spdx"), ("cyclonedx", "cyclonedx"))
+PROVENANCE = "slsaprovenance1"  # cosign's name of https://slsa.dev/provenance/v1
 NOT_ATTEMPTED = "not attempted after the registry error"
 PUSH_TIMEOUT = 1800
 PUSH_ATTEMPTS = 3  # a push that lost a blob race (DIGEST_INVALID) is tried this often
@@ -42,7 +45,7 @@ class Outcome:
     digest: str
     push: str = "-"  # pushed | skipped (already in the registry)
     sign: str = "-"  # signed | already (a signature that verifies with our key)
-    sbom: str = "-"  # attested | already (indexes have none)
+    sbom: str = "-"  # attested | already: the SBOMs and the provenance
     tags: list[str] = field(default_factory=list)
     error: str = ""
 
@@ -134,9 +137,29 @@ def publish_index(index: Index, outcomes: list[Outcome], opts: Options, log: Log
             predicate = getattr(image, attr)
             attest(ref, kind, predicate, f"attest the {kind} SBOM of {outcome.name}", opts)
             done.append(kind)
+        done += attest_provenance(ref, image.provenance, outcome.name, here, opts)
         outcome.sbom = "attested" if done else "already"
         if done:
             log(f"attested {repo}@{short(image.digest)} ({outcome.name}): {', '.join(done)}")
+    ref = f"{repo}@{index.digest}"
+    done = attest_provenance(ref, index.provenance, index.name, present[0], opts)
+    outcomes[0].sbom = "attested" if done else ("already" if index.provenance else "-")
+    if done:
+        log(f"attested {repo}@{short(index.digest)} ({index.name}): {PROVENANCE}")
+
+
+def attest_provenance(
+    ref: str, template: Path | None, name: str, present: bool, opts: Options
+) -> list[str]:
+    """Attest the completed provenance predicate on `ref` unless ours is there; what was done."""
+    if template is None or opts.source is None or opts.run is None or opts.workdir is None:
+        return []
+    if present and verified(ref, opts, attestation=PROVENANCE):
+        return []
+    out = opts.workdir / "provenance" / (ref.rsplit("@", 1)[1].replace(":", "-") + ".json")
+    predicate = write_predicate(template, opts.source, opts.run, out)
+    attest(ref, PROVENANCE, predicate, f"attest the provenance of {name}", opts)
+    return [PROVENANCE]
 
 
 def tag_index(index: Index, outcomes: list[Outcome], opts: Options, log: Log) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from private.publish.provenance import Run, Source
+
 
 @dataclass(frozen=True)
 class Options:
@@ -21,3 +23,7 @@ class Options:
     crane: str
     cosign: str
     public_key: Path | None = None
+    # The provenance's source and run, and where its completed predicates are written.
+    source: Source | None = None
+    run: Run | None = None
+    workdir: Path | None = None

@@ -14,7 +14,7 @@ from private.publish.errors import UsageError
 
 @dataclass(frozen=True)
 class Image:
-    """A per-arch image of an index, with its SBOMs."""
+    """A per-arch image of an index, with its SBOMs and provenance."""
 
     arch: str
     tag: str
@@ -22,6 +22,7 @@ class Image:
     digest: str
     spdx: Path
     cyclonedx: Path
+    provenance: Path | None = None  # the build-time predicate; None in plans without one
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Index:
     layout: Path
     digest: str
     images: tuple[Image, ...]
+    provenance: Path | None = None
 
     @property
     def name(self) -> str:
@@ -55,6 +57,10 @@ def lock_id(lock: Path) -> str:
     return hashlib.sha256(lock.read_bytes()).hexdigest()[:12]
 
 
+def optional(runfiles: Path, rlocation: str | None) -> Path | None:
+    return runfiles / rlocation if rlocation else None
+
+
 def load_plan(plan_path: Path, runfiles: Path) -> list[Index]:
     """The indexes of the plan the rule wrote, with runfiles paths made absolute."""
     plan = json.loads(plan_path.read_text())
@@ -72,6 +78,7 @@ def load_plan(plan_path: Path, runfiles: Path) -> list[Index]:
                 digest=layout_digest(runfiles / i["layout"]),
                 spdx=runfiles / i["spdx"],
                 cyclonedx=runfiles / i["cyclonedx"],
+                provenance=optional(runfiles, i.get("provenance")),
             )
             for i in entry["images"]
         )
@@ -83,6 +90,7 @@ def load_plan(plan_path: Path, runfiles: Path) -> list[Index]:
                 layout=runfiles / entry["layout"],
                 digest=layout_digest(runfiles / entry["layout"]),
                 images=images,
+                provenance=optional(runfiles, entry.get("provenance")),
             )
         )
     return indexes

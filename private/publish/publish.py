@@ -19,12 +19,15 @@ import os
 import sys
 import tempfile
 import time
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 from private.publish.errors import PublishError, UsageError
 from private.publish.flow import NOT_ATTEMPTED, Outcome, publish, short
 from private.publish.options import Options
 from private.publish.plan import Index, load_plan, select
+from private.publish.provenance import DEFAULT_BUILDER, Run, Source, source_from_git
 from private.publish.registry import check_reachable
 from private.publish.signing import public_key
 
@@ -37,7 +40,7 @@ def table(rows: list[list[str]]) -> str:
 
 
 def summary(outcomes: list[Outcome], registry: str) -> str:
-    rows = [["IMAGE", "DIGEST", "PUSH", "SIGNED", "SBOM", "TAGS (* moved now)"]]
+    rows = [["IMAGE", "DIGEST", "PUSH", "SIGNED", "ATTESTED", "TAGS (* moved now)"]]
     for o in outcomes:
         tags = ", ".join(o.tags) if not o.error else "FAILED: " + o.error
         rows.append([o.name, short(o.digest), o.push, o.sign, o.sbom, tags])
@@ -51,19 +54,20 @@ def summary(outcomes: list[Outcome], registry: str) -> str:
 
 
 def dry_run(indexes: list[Index], opts: Options) -> str:
-    rows = [["IMAGE", "DIGEST", "SBOM", "TAGS"]]
+    rows = [["IMAGE", "DIGEST", "ATTESTATIONS", "TAGS"]]
     for index in indexes:
         rows.append(
             [
                 f"{opts.registry}/{index.name}",
                 short(index.digest),
-                "",
+                "provenance" if index.provenance else "",
                 f"{index.tag}, {index.lock_tag}",
             ]
         )
         for image in index.images:
             name = f"{opts.registry}/{index.repository}:{image.tag}"
-            rows.append([name, short(image.digest), "spdx + cyclonedx", image.tag])
+            kinds = "spdx + cyclonedx" + (" + provenance" if image.provenance else "")
+            rows.append([name, short(image.digest), kinds, image.tag])
     count = sum(len(i.images) for i in indexes)
     plan = f"dry run: {len(indexes)} indexes and {count} images; nothing was contacted"
     return f"{table(rows)}\n\n{plan}"
@@ -101,6 +105,23 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--jobs", type=int, default=4, help="indexes published in parallel (4)")
     parser.add_argument("--cosign", default="cosign", help="the cosign binary (default: from PATH)")
+    parser.add_argument(
+        "--source-repository",
+        help="provenance: the git repository the images were built from (default: git remote "
+        "origin of the workspace, else its path)",
+    )
+    parser.add_argument(
+        "--source-commit", help="provenance: the commit built (default: the workspace's HEAD)"
+    )
+    parser.add_argument(
+        "--source-path",
+        default=None,
+        help="provenance: the Bazel module's directory in the repository (default: the "
+        "workspace's, from git; '' with --source-commit)",
+    )
+    parser.add_argument(
+        "--builder-id", default=DEFAULT_BUILDER, help="provenance: runDetails.builder.id"
+    )
     # Set by the rule's launcher.
     parser.add_argument("--plan", required=True, help=argparse.SUPPRESS)
     parser.add_argument("--runfiles", required=True, help=argparse.SUPPRESS)
@@ -144,6 +165,26 @@ def cosign_password() -> None:
         )
 
 
+def provenance_source(args: argparse.Namespace) -> Source:
+    """What the provenance names as the build's source: the flags, else git in the workspace."""
+    if args.source_commit:
+        if not args.source_repository:
+            raise UsageError("--source-commit needs --source-repository (a git URL or path)")
+        return Source(args.source_repository, args.source_commit, args.source_path or "")
+    workspace = os.environ.get("BUILD_WORKSPACE_DIRECTORY")
+    if not workspace:
+        raise UsageError(
+            "the provenance needs the source commit: run with `bazel run` in a git checkout, or "
+            "pass --source-repository URL --source-commit SHA"
+        )
+    source = source_from_git(Path(workspace))
+    return Source(
+        args.source_repository or source.repository,
+        source.commit,
+        source.workspace if args.source_path is None else args.source_path,
+    )
+
+
 def print_failures(failures: dict[str, str]) -> None:
     """One line per distinct failure, then how many indexes were left for the rerun."""
     left = sorted(name for name, message in failures.items() if message == NOT_ATTEMPTED)
@@ -185,6 +226,15 @@ def main(argv: list[str]) -> int:
                 cosign_password()
                 opts = dataclasses.replace(opts, key=key)
                 opts = dataclasses.replace(opts, public_key=public_key(key, opts, Path(workdir)))
+            if any(i.provenance for i in indexes):
+                run = Run(
+                    builder_id=args.builder_id,
+                    invocation_id=str(uuid.uuid4()),
+                    started_on=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                )
+                opts = dataclasses.replace(
+                    opts, source=provenance_source(args), run=run, workdir=Path(workdir)
+                )
             check_reachable(registry, args.insecure)
             started = time.monotonic()
             outcomes, failures = publish(indexes, opts)

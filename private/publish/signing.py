@@ -69,7 +69,7 @@ def sign(ref: str, what: str, opts: Options, recursive: bool = False) -> None:
 
 
 def attest(ref: str, kind: str, predicate: Path, what: str, opts: Options) -> None:
-    """Attach `predicate` (an SBOM) to `ref` as a signed attestation of type `kind`."""
+    """Attach `predicate` (an SBOM or provenance) to `ref` as a signed attestation of `kind`."""
     run(
         [
             opts.cosign,

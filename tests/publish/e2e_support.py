@@ -105,6 +105,10 @@ def make_keys(directory: Path) -> dict[str, Path]:
     return keys
 
 
+# The provenance's source, for tests that do not rebuild from it (verify_e2e.py commits a real one).
+SOURCE = ["--source-repository", "https://e2e.invalid/distroless.git", "--source-commit", "0" * 40]
+
+
 def publisher_env() -> dict[str, str]:
     return {**os.environ, "RUNFILES_DIR": str(RUNFILES), "COSIGN_PASSWORD": ""}
 
@@ -112,6 +116,8 @@ def publisher_env() -> dict[str, str]:
 def publish(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     """Run //:sign_and_push with these arguments; prints its output for the test log."""
     started = time.monotonic()
+    if "--source-commit" not in args and "--dry-run" not in args:
+        args = (*args, *SOURCE)
     done = subprocess.run(
         [str(PUBLISHER), *args],
         capture_output=True,

@@ -19,6 +19,7 @@ from pathlib import Path
 from tests.publish.e2e_support import (
     PUBLISHER,
     RUNFILES,
+    SOURCE,
     TMP,
     CheckFailed,
     Registry,
@@ -132,7 +133,7 @@ def interrupted_publish_finishes(registry: Registry, keys: dict) -> None:
         "1",
     ]
     process = subprocess.Popen(
-        [str(PUBLISHER), *args],
+        [str(PUBLISHER), *args, *SOURCE],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

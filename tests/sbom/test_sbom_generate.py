@@ -320,3 +320,51 @@ def test_broken_metadata_names_the_file(tmp_path, capsys):
     broken.write_text("{")
     assert sbom.main([str(request)]) == 1
     assert f"sbom: {broken}: not a package metadata file" in capsys.readouterr().err
+
+
+# ---- provenance (the build-time half; tests/publish/test_provenance.py validates the whole) -----
+
+
+def test_provenance_of_images_and_indexes_from_the_same_packages(tmp_path):
+    request_path = write_request(tmp_path)
+    request = json.loads(request_path.read_text())
+    (tmp_path / "MODULE.bazel").write_text('bazel_dep(name = "rules_oci", version = "2.2.7")\n')
+    (tmp_path / ".bazelversion").write_text("7.7.1\n")
+    request["provenance"] = {
+        "lock_name": "locks/debian12.lock.json",
+        "module": str(tmp_path / "MODULE.bazel"),
+        "bazelversion": str(tmp_path / ".bazelversion"),
+    }
+    for image in request["images"]:
+        image["target"] = f"//x:{image['repository']}_amd64"
+        image["provenance"] = image["spdx"].replace(".spdx.json", ".provenance.json")
+    request["indexes"] = [
+        {
+            "target": "//x:both",
+            "images": [i["layout"] for i in request["images"]],
+            "provenance": str(tmp_path / "out" / "both.provenance.json"),
+        }
+    ]
+    request_path.write_text(json.dumps(request))
+    assert sbom.main([str(request_path)]) == 0
+
+    index = json.loads((tmp_path / "out" / "both.provenance.json").read_text())
+    definition = index["buildDefinition"]
+    assert definition["externalParameters"] == {"target": "//x:both"}
+    assert definition["internalParameters"]["toolchain"]["bazel"] == "7.7.1"
+    lock, *packages = definition["resolvedDependencies"]
+    lock_sha = hashlib.sha256((tmp_path / "lock.json").read_bytes()).hexdigest()
+    assert lock == {"name": "locks/debian12.lock.json", "digest": {"sha256": lock_sha}}
+    # Every package of both images, as the SBOMs list them: purl, URL, sha256.
+    spdx = json.loads(Path(request["images"][0]["spdx"]).read_text())
+    listed = {
+        ref["referenceLocator"]
+        for p in spdx["packages"]
+        for ref in p.get("externalRefs", [])
+        if ref["referenceType"] == "purl" and not ref["referenceLocator"].startswith("pkg:oci")
+    }
+    assert listed <= {p["uri"] for p in packages}
+    assert any(p["uri"].startswith("pkg:npm/") for p in packages)
+    assert all(p["digest"]["sha256"] and p["downloadLocation"] for p in packages)
+    image = json.loads(Path(request["images"][0]["provenance"]).read_text())
+    assert image["buildDefinition"]["externalParameters"]["target"] == "//x:base-debian12_amd64"
