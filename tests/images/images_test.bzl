@@ -17,7 +17,7 @@ def _static_root_test_impl(ctx):
         "base/nondebug.yaml",
         "base/static.yaml",
     ], _names(spec.configs))
-    asserts.equals(env, ["amd64:/test/id_static", "arm64:/test/id_static"], sorted(spec.files.values()))
+    asserts.equals(env, sorted(["%s:/test/id_static" % arch for arch in ["amd64", "arm", "arm64", "ppc64le", "riscv64", "s390x"]]), sorted(spec.files.values()))
     asserts.equals(env, "default", spec.invariants)
     return unittest.end(env)
 
@@ -39,7 +39,7 @@ def _python3_debug_test_impl(ctx):
     asserts.true(env, "arm64:/test/hello_cxx" in spec.files.values())
     asserts.true(env, "/test/tls/ca.pem" in spec.files.values())
     asserts.equals(env, "debug", spec.invariants)
-    asserts.equals(env, 120, spec.command_timeout)
+    asserts.equals(env, 300, spec.command_timeout)
     nondebug = image_test_spec("python3", "root", "debian12", False)
     asserts.equals(env, "python3/entrypoint_debian12.yaml", _names(nondebug.configs)[-1])
     asserts.true(env, "base/nondebug.yaml" in _names(nondebug.configs))
@@ -56,7 +56,7 @@ def _java_test_impl(ctx):
     asserts.true(env, "java/java_debug.yaml" in _names(debug.configs))
     asserts.false(env, "java/java_debug.yaml" in _names(spec.configs))
     asserts.true(env, "/test/CheckKeystore.class" in spec.files.values())
-    asserts.equals(env, 120, spec.command_timeout)
+    asserts.equals(env, 300, spec.command_timeout)
     base = image_test_spec("java_base", "root", "debian12", False)
     asserts.false(env, "java/java.yaml" in _names(base.configs))
     asserts.true(env, "java/java_base.yaml" in _names(base.configs))
