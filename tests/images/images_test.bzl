@@ -1,7 +1,7 @@
 """Unit tests of images.bzl: the mapping of image variants to test files and test programs."""
 
 load("@bazel_skylib//lib:unittest.bzl", "asserts", "unittest")
-load(":images.bzl", "image_test_spec")
+load(":images.bzl", "elf_policy", "image_test_spec")
 
 def _names(labels):
     """//base:testdata/common.yaml -> base/common.yaml"""
@@ -87,6 +87,30 @@ def _nodejs_test_impl(ctx):
     asserts.true(env, "nodejs/nodejs18_debian.yaml" in _names(image_test_spec("nodejs18_debian", "root", "debian12", False).configs))
     return unittest.end(env)
 
+def _elf_policy_test_impl(ctx):
+    env = unittest.begin(ctx)
+
+    # static offers no library; each image offers its ancestors' libraries too (python3: cc's).
+    asserts.equals(env, struct(offered = [], absent = []), elf_policy("static", "debian12"))
+    python3 = elf_policy("python3", "debian12")
+    asserts.equals(env, ["libc6", "libgcc-s1", "libgomp1", "libssl3", "libstdc++6"], python3.offered)
+
+    # debian13's time_t transition renames libssl3; java_base offers no libssl at all.
+    asserts.true(env, "libssl3t64" in elf_policy("base", "debian13").offered)
+    java_base = elf_policy("java_base", "debian12")
+    asserts.false(env, "libssl3" in java_base.offered)
+    asserts.true(env, "libharfbuzz0b" in java_base.offered)
+    asserts.equals(env, [], java_base.absent)
+
+    # the JRE's sound and smart-card libraries stay out of the Java images, with their debug variants.
+    java17 = elf_policy("java17", "debian12")
+    asserts.equals(env, ["libasound.so.2", "libpcsclite.so.1"], java17.absent)
+    spec = image_test_spec("java17", "root", "debian12", True)
+    asserts.equals(env, java17.absent, spec.elf_absent)
+    asserts.equals(env, java17.offered, spec.elf_offered)
+    return unittest.end(env)
+
+elf_policy_test = unittest.make(_elf_policy_test_impl)
 static_root_test = unittest.make(_static_root_test_impl)
 python3_debug_test = unittest.make(_python3_debug_test_impl)
 java_test = unittest.make(_java_test_impl)
@@ -101,4 +125,5 @@ def images_test_suite(name):
         java_test,
         base_nossl_test,
         nodejs_test,
+        elf_policy_test,
     )
