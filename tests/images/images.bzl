@@ -1,7 +1,7 @@
 """Which structure test files and test programs go with which distroless image.
 
 `image_test_spec` maps a catalog image (the rows of each family's images.bzl: static, base_nossl, base,
-cc, python3, java_base, java17, java21, java25, nodejs20, nodejs22, nodejs24, nodejs18_debian,
+cc, python3, java_base, java17, java21, java25, nodejs20, nodejs22, nodejs24, nodejs26, nodejs18_debian,
 nodejs20_debian), a
 user (root, nonroot), a release (debian12, debian13) and debug or not to the YAML files of
 <family>/testdata and the files the tests copy into the image (tests/images/programs). `distroless_image_test` declares the
@@ -37,6 +37,7 @@ _LINEAGE = {
     "nodejs20_debian": ["static", "base", "cc", "nodejs"],
     "nodejs22": ["static", "base", "cc", "nodejs"],
     "nodejs24": ["static", "base", "cc", "nodejs"],
+    "nodejs26": ["static", "base", "cc", "nodejs"],
     "python3": ["static", "base", "cc", "python3"],
     "static": ["static"],
 }
