@@ -114,11 +114,24 @@ def _row_images(row, release, hub, catalog, family, declare, visibility):
                     sbom.append(hub.package(arch, "busybox-static"))
                 if row.npm:
                     sbom.append(hub.npm_metadata(row.npm, arch))
-                if debug:
+                if user != "root":
+                    # The root image with another user and home: the same layers, built and
+                    # hashed once (a chain of its own would add every layer again).
                     distroless_image(
                         name = name,
                         arch = arch,
-                        base = ":%s_%s_%s_%s" % (row.name, user, arch, release),
+                        base = ":%s_root_%s_%s" % (image_name, arch, release),
+                        packages = sbom,
+                        user = str(spec.uid),
+                        workdir = spec.workdir,
+                        load_tag = load_tag,
+                        visibility = visibility,
+                    )
+                elif debug:
+                    distroless_image(
+                        name = name,
+                        arch = arch,
+                        base = ":%s_root_%s_%s" % (row.name, arch, release),
                         tars = [busybox(target)] +
                                [hub.package(arch, p) for p in _install_order(debug_own[arch])] +
                                [layer(target) for layer in row.debug_layers],
@@ -134,7 +147,7 @@ def _row_images(row, release, hub, catalog, family, declare, visibility):
                     distroless_image(
                         name = name,
                         arch = arch,
-                        base = "%s:%s_%s_%s_%s" % (parent_package, parent.name, user, arch, release) if parent else None,
+                        base = "%s:%s_root_%s_%s" % (parent_package, parent.name, arch, release) if parent else None,
                         tars = [hub.package(arch, p) for p in _install_order(own)] + [layer(target) for layer in row.layers],
                         packages = sbom,
                         env = env,
