@@ -228,7 +228,9 @@ def run(args: argparse.Namespace) -> None:
         print(f"fresh output base {first.path}{' with --config=remote' if args.remote else ''}")
         report(args.small, first.build(args.small))
         profile = first.path.parent / f"{first.path.name}.profile.gz"
-        report(f"{args.target} (after the above)", first.build(f"--profile={profile}", args.target))
+        # --noslim_profile: a slim profile merges short actions, which would hide their count.
+        build = first.build(f"--profile={profile}", "--noslim_profile", args.target)
+        report(f"{args.target} (after the above)", build)
         report("no-op rebuild", first.build(args.target))
         print(f"\nthe {args.top} most expensive action kinds of {args.target} (summed wall time):")
         for mnemonic, seconds, count in action_kinds(profile, args.top):
