@@ -32,22 +32,57 @@ def distroless_family(name, catalog = CATALOG, releases = RELEASES, visibility =
     """
     family = name
     for release, hub in releases.items():
-        declared = {}
-
-        def declare(layer, arch, rule, **kwargs):
-            # Layers other than whole packages are made once per package and shared.
-            name = "%s_%s_%s" % (layer, arch, release) if arch else "%s_%s" % (layer, release)
-            if name not in declared:
-                declared[name] = True
-                rule(name = name, visibility = visibility, **kwargs)
-            return ":" + name
-
+        declare = _shared_layer(release)
         indexes = []
         for row in catalog:
             if row.family == family and _in_release(row, release):
                 indexes += _row_images(row, release, hub, catalog, family, declare, visibility)
         native.filegroup(name = release, srcs = indexes, visibility = visibility)
         image_catalog(name = release + "_catalog", indexes = [i + "_plan" for i in indexes], visibility = visibility)
+
+# The package that holds the named layers (busybox, CA bundle, C.UTF-8, links...) of every
+# family: one target per layer, release and architecture, so each is built once whichever
+# families' images and debug variants use it.
+SHARED_LAYERS = "//private/image"
+
+def _layer_name(layer, arch, release):
+    return "%s_%s_%s" % (layer, arch, release) if arch else "%s_%s" % (layer, release)
+
+def _shared_layer(release):
+    # A family's `declare`: the label of the layer in SHARED_LAYERS, which declares it.
+    def declare(layer, arch, rule, **kwargs):  # buildifier: disable=unused-variable
+        return str(Label("%s:%s" % (SHARED_LAYERS, _layer_name(layer, arch, release))))
+
+    return declare
+
+def distroless_layers(catalog = CATALOG, releases = RELEASES, visibility = ["//:__subpackages__"]):
+    """Every named layer of the catalog's rows, once per release and architecture.
+
+    Called once, in SHARED_LAYERS; a family's images name these targets (distroless_family), so
+    a layer used by several families is still built once.
+
+    Args:
+        catalog: the rows.
+        releases: release name -> HUB of its lock.
+        visibility: of every layer.
+    """
+    for release, hub in releases.items():
+        declared = {}
+
+        def declare(layer, arch, rule, **kwargs):
+            name = _layer_name(layer, arch, release)
+            if name not in declared:
+                declared[name] = True
+                rule(name = name, visibility = visibility, **kwargs)
+            return ":" + name
+
+        for row in catalog:
+            if not _in_release(row, release):
+                continue
+            for arch in _row_arches(row, hub.lock):
+                target = struct(hub = hub, arch = arch, release = release, row = row, declare = declare)
+                for layer in [busybox] + row.layers + row.debug_layers:
+                    layer(target)
 
 def _row_images(row, release, hub, catalog, family, declare, visibility):
     """The per-arch images, debug variants and indexes of one row; returns the indexes."""
@@ -77,11 +112,24 @@ def _row_images(row, release, hub, catalog, family, declare, visibility):
                     sbom.append(hub.package(arch, "busybox-static"))
                 if row.npm:
                     sbom.append(hub.npm_metadata(row.npm, arch))
-                if debug:
+                if user != "root":
+                    # The root image with another user and home: the same layers, built and
+                    # hashed once (a chain of its own would add every layer again).
                     distroless_image(
                         name = name,
                         arch = arch,
-                        base = ":%s_%s_%s_%s" % (row.name, user, arch, release),
+                        base = ":%s_root_%s_%s" % (image_name, arch, release),
+                        packages = sbom,
+                        user = str(spec.uid),
+                        workdir = spec.workdir,
+                        load_tag = load_tag,
+                        visibility = visibility,
+                    )
+                elif debug:
+                    distroless_image(
+                        name = name,
+                        arch = arch,
+                        base = ":%s_root_%s_%s" % (row.name, arch, release),
                         tars = [busybox(target)] +
                                [hub.package(arch, p) for p in _install_order(debug_own[arch])] +
                                [layer(target) for layer in row.debug_layers],
@@ -97,7 +145,7 @@ def _row_images(row, release, hub, catalog, family, declare, visibility):
                     distroless_image(
                         name = name,
                         arch = arch,
-                        base = "%s:%s_%s_%s_%s" % (parent_package, parent.name, user, arch, release) if parent else None,
+                        base = "%s:%s_root_%s_%s" % (parent_package, parent.name, arch, release) if parent else None,
                         tars = [hub.package(arch, p) for p in _install_order(own)] + [layer(target) for layer in row.layers],
                         packages = sbom,
                         env = env,

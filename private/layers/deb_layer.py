@@ -10,17 +10,16 @@ deterministically (sorted as in the .deb, fixed gzip header) so the same .deb gi
 from __future__ import annotations
 
 import argparse
-import gzip
-import hashlib
 import io
 import json
 import re
 import sys
 import tarfile
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from private.layers.debfile import LayerError, parse_control, read_ar, read_control, status_entry
-from private.layers.tarball import deterministic_gzip
+from private.layers.tarball import HashingWriter, gzip_stream
 
 # Top-level directories that merged-/usr systems replace with symlinks into /usr.
 MERGED_DIRS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32", "libo32")
@@ -72,19 +71,33 @@ def check_and_rewrite(member: tarfile.TarInfo, merged_usr: bool, package: str) -
     return merged_path(path) if merged_usr else path
 
 
-def build_layer(
-    deb: bytes, package: str, merged_usr: bool, setuid: str
-) -> tuple[bytes, LayerReport, dict[str, str]]:
+@dataclass(frozen=True)
+class Layer:
+    """What writing a layer found out: its report, control fields, copyright text and digest."""
+
+    report: LayerReport
+    fields: dict[str, str]
+    copyright_text: str
+    sha256: str
+    size: int
+
+
+def write_layer(deb: bytes, package: str, merged_usr: bool, setuid: str, out: BinaryIO) -> Layer:
+    """Writes the layer of a .deb to `out` as data.tar is decompressed, without holding either
+    tarball whole in memory (openjdk's data.tar is 245 MB)."""
     members = read_ar(deb, package)
     control, md5sums = read_control(members.control_tar, package)
     fields = parse_control(control)
     if fields.get("Package") != package:
         raise LayerError(f"{package}: the .deb contains package {fields.get('Package')!r}")
     report = LayerReport()
-    out = io.BytesIO()
+    copyright_path = f"usr/share/doc/{package}/copyright"
+    copyright_text = ""
+    hashing = HashingWriter(out)
     with (
-        tarfile.open(fileobj=io.BytesIO(members.data_tar)) as data,
-        tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as layer,
+        tarfile.open(fileobj=members.data_stream(package), mode="r|") as data,
+        gzip_stream(hashing) as gz,
+        tarfile.open(fileobj=gz, mode="w", format=tarfile.GNU_FORMAT) as layer,
     ):
         written: set[str] = set()
         for member in data:
@@ -109,7 +122,13 @@ def build_layer(
                     member.mode &= ~0o6000
             report.files += 1
             written.add(new_path)
-            layer.addfile(member, data.extractfile(member) if member.isreg() else None)
+            content = data.extractfile(member) if member.isreg() else None
+            if new_path == copyright_path:
+                # Read here for the SBOM's licences; the last entry of the path is what counts.
+                text = content.read() if content else b""
+                copyright_text = text.decode(errors="replace")
+                content = io.BytesIO(text) if content else None
+            layer.addfile(member, content)
         if report.setuid and setuid == "reject":
             raise LayerError(
                 f"{package}: setuid/setgid files {', '.join(report.setuid)}; distroless images "
@@ -126,7 +145,16 @@ def build_layer(
         add_file(layer, f"{STATUS_DIR}/{package}", status_entry(control))
         if md5sums:
             add_file(layer, f"{STATUS_DIR}/{package}.md5sums", md5sums)
-    return deterministic_gzip(out.getvalue()), report, fields
+    return Layer(report, fields, copyright_text, hashing.sha256.hexdigest(), hashing.size)
+
+
+def build_layer(
+    deb: bytes, package: str, merged_usr: bool, setuid: str
+) -> tuple[bytes, LayerReport, dict[str, str]]:
+    """write_layer into memory: the layer's bytes, its report and the control fields."""
+    out = io.BytesIO()
+    layer = write_layer(deb, package, merged_usr, setuid, out)
+    return out.getvalue(), layer.report, layer.fields
 
 
 def add_file(layer: tarfile.TarFile, path: str, content: bytes) -> None:
@@ -157,18 +185,12 @@ def main(argv: list[str]) -> int:
     with open(args.deb, "rb") as f:
         deb = f.read()
     try:
-        layer, report, fields = build_layer(deb, args.package, args.merged_usr, args.setuid)
+        with open(args.out_layer, "wb") as out:
+            layer = write_layer(deb, args.package, args.merged_usr, args.setuid, out)
     except LayerError as e:
         print(f"deb_layer: {e}", file=sys.stderr)
         return 1
-    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(layer))) as tar:
-        copyright_member = f"usr/share/doc/{args.package}/copyright"
-        names = tar.getnames()
-        copyright_text = (
-            tar.extractfile(copyright_member).read().decode(errors="replace")
-            if copyright_member in names and tar.getmember(copyright_member).isreg()
-            else ""
-        )
+    fields = layer.fields
     metadata = json.loads(args.metadata)
     metadata.update(
         {
@@ -179,15 +201,15 @@ def main(argv: list[str]) -> int:
             "maintainer": fields.get("Maintainer", ""),
             "homepage": fields.get("Homepage", ""),
             "installed_size_kib": int(fields.get("Installed-Size", "0") or 0),
-            "licenses": licenses(copyright_text),
-            "copyright_path": f"/{copyright_member}" if copyright_text else "",
-            "layer_sha256": hashlib.sha256(layer).hexdigest(),
-            "layer_size": len(layer),
-            "files": report.files,
+            "licenses": licenses(layer.copyright_text),
+            "copyright_path": f"/usr/share/doc/{args.package}/copyright"
+            if layer.copyright_text
+            else "",
+            "layer_sha256": layer.sha256,
+            "layer_size": layer.size,
+            "files": layer.report.files,
         }
     )
-    with open(args.out_layer, "wb") as f:
-        f.write(layer)
     with open(args.out_metadata, "w") as f:
         json.dump(metadata, f, indent=1, sort_keys=True)
         f.write("\n")

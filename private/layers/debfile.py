@@ -7,6 +7,7 @@ import io
 import lzma
 import tarfile
 from dataclasses import dataclass
+from typing import BinaryIO
 
 
 class LayerError(Exception):
@@ -15,12 +16,24 @@ class LayerError(Exception):
 
 @dataclass(frozen=True)
 class DebMembers:
-    control_tar: bytes
-    data_tar: bytes
+    control_tar: bytes  # decompressed: it is small
+    data_name: str  # data.tar.xz, data.tar.gz or data.tar
+    data_compressed: bytes  # decompressed while read (data_stream): it may be hundreds of MB
+
+    def data_stream(self, name: str) -> BinaryIO:
+        """data.tar, decompressed as it is read, for a streaming tarfile (mode "r|")."""
+        raw = io.BytesIO(self.data_compressed)
+        if self.data_name.endswith(".xz"):
+            return lzma.LZMAFile(raw)
+        if self.data_name.endswith(".gz"):
+            return gzip.GzipFile(fileobj=raw, mode="rb")
+        if self.data_name.endswith(".tar"):
+            return raw
+        raise LayerError(f"{name}: unsupported compression of {self.data_name}")
 
 
 def read_ar(deb: bytes, name: str) -> DebMembers:
-    """Split a .deb (an ar archive) into its control and data tarballs, decompressed."""
+    """Split a .deb (an ar archive) into its control tarball (decompressed) and data tarball."""
     if not deb.startswith(b"!<arch>\n"):
         raise LayerError(f"{name}: not a Debian package (no ar header)")
     members: dict[str, bytes] = {}
@@ -32,13 +45,14 @@ def read_ar(deb: bytes, name: str) -> DebMembers:
         members[member] = deb[pos + 60 : pos + 60 + size]
         pos += 60 + size + (size % 2)
 
-    def tarball(prefix: str) -> bytes:
-        for member, data in members.items():
-            if member.startswith(prefix):
-                return decompress(member, data, name)
+    def named(prefix: str) -> str:
+        for found in members:
+            if found.startswith(prefix):
+                return found
         raise LayerError(f"{name}: the .deb has no {prefix}* member")
 
-    return DebMembers(control_tar=tarball("control.tar"), data_tar=tarball("data.tar"))
+    control, data = named("control.tar"), named("data.tar")
+    return DebMembers(decompress(control, members[control], name), data, members[data])
 
 
 def decompress(member: str, data: bytes, name: str) -> bytes:
@@ -87,7 +101,7 @@ def deb_files(deb_path: str, package: str) -> tuple[dict[str, bytes], str, bytes
         members = read_ar(f.read(), package)
     control, md5sums = read_control(members.control_tar, package)
     files = {}
-    with tarfile.open(fileobj=io.BytesIO(members.data_tar)) as tar:
+    with tarfile.open(fileobj=members.data_stream(package), mode="r|") as tar:
         for member in tar:
             if member.isreg():
                 files[member.name.removeprefix("./")] = tar.extractfile(member).read()

