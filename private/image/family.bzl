@@ -20,7 +20,7 @@ USERS = {
     "nonroot": struct(uid = 65532, workdir = "/home/nonroot"),
 }
 
-def distroless_family(name, catalog = CATALOG, releases = RELEASES, visibility = ["//visibility:public"]):
+def distroless_family(name, catalog = CATALOG, releases = RELEASES, shared_layers = True, visibility = ["//visibility:public"]):
     """The images, indexes, aggregates and publishing plans of one family.
 
     Args:
@@ -28,11 +28,13 @@ def distroless_family(name, catalog = CATALOG, releases = RELEASES, visibility =
             targets are named after the releases and images.
         catalog: the rows; parents may belong to other families.
         releases: release name -> HUB of its lock.
+        shared_layers: take the named layers from SHARED_LAYERS (the catalog's own releases);
+            False declares them in the calling package, for releases of another module's locks.
         visibility: of every target.
     """
     family = name
     for release, hub in releases.items():
-        declare = _shared_layer(release)
+        declare = _shared_layer(release) if shared_layers else _local_layer(release, visibility)
         indexes = []
         for row in catalog:
             if row.family == family and _in_release(row, release):
@@ -55,6 +57,19 @@ def _shared_layer(release):
 
     return declare
 
+def _local_layer(release, visibility):
+    # A `declare` that makes each named layer in the calling package, once.
+    declared = {}
+
+    def declare(layer, arch, rule, **kwargs):
+        name = _layer_name(layer, arch, release)
+        if name not in declared:
+            declared[name] = True
+            rule(name = name, visibility = visibility, **kwargs)
+        return ":" + name
+
+    return declare
+
 def distroless_layers(catalog = CATALOG, releases = RELEASES, visibility = ["//:__subpackages__"]):
     """Every named layer of the catalog's rows, once per release and architecture.
 
@@ -67,15 +82,7 @@ def distroless_layers(catalog = CATALOG, releases = RELEASES, visibility = ["//:
         visibility: of every layer.
     """
     for release, hub in releases.items():
-        declared = {}
-
-        def declare(layer, arch, rule, **kwargs):
-            name = _layer_name(layer, arch, release)
-            if name not in declared:
-                declared[name] = True
-                rule(name = name, visibility = visibility, **kwargs)
-            return ":" + name
-
+        declare = _local_layer(release, visibility)
         for row in catalog:
             if not _in_release(row, release):
                 continue

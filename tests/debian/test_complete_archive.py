@@ -38,7 +38,7 @@ load("@distroless//private/image:family.bzl", "distroless_family")
 
 # The catalog's base family (static, base-nossl, base and their debug variants), from this
 # module's lock of bookworm's point release.
-distroless_family(name = "base", catalog = CATALOG, releases = RELEASES)
+distroless_family(name = "base", catalog = CATALOG, releases = RELEASES, shared_layers = False)
 """
 
 
