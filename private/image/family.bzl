@@ -99,9 +99,12 @@ def _row_images(row, release, hub, catalog, family, declare, visibility):
     in_index, in_debug_index = platforms.in_index, platforms.in_debug_index
     parent = _row(catalog, row.parent, release) if row.parent else None
     parent_package = "" if not parent or parent.family == family else "//" + parent.family
-    env = dict(row.env)
+
+    # JAVA_VERSION per architecture: one outside the index may hold another JDK version.
+    env = {arch: dict(row.env) for arch in arches}
     if row.jdk:
-        env["JAVA_VERSION"] = java_version(lock["versions"][arches[0]][row.jdk])
+        for arch in arches:
+            env[arch]["JAVA_VERSION"] = java_version(lock["versions"][arch][row.jdk])
     indexes = []
     for debug in (False, True):
         image_name = row.debug_name if debug else row.name
@@ -155,7 +158,7 @@ def _row_images(row, release, hub, catalog, family, declare, visibility):
                         base = "%s:%s_root_%s_%s" % (parent_package, parent.name, arch, release) if parent else None,
                         tars = [hub.package(arch, p) for p in _install_order(own)] + [layer(target) for layer in row.layers],
                         packages = sbom,
-                        env = env,
+                        env = env[arch],
                         entrypoint = row.entrypoint and [e.format(python = python_version(lock, arch)) for e in row.entrypoint],
                         cmd = row.cmd,
                         user = str(spec.uid),
