@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from private.layers.debfile import LayerError, parse_control, read_ar, read_control, status_entry
-from private.layers.tarball import HashingWriter, gzip_stream
+from private.layers.tarball import write_gzip
 
 # Top-level directories that merged-/usr systems replace with symlinks into /usr.
 MERGED_DIRS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32", "libo32")
@@ -83,8 +83,8 @@ class Layer:
 
 
 def write_layer(deb: bytes, package: str, merged_usr: bool, setuid: str, out: BinaryIO) -> Layer:
-    """Writes the layer of a .deb to `out` as data.tar is decompressed, without holding either
-    tarball whole in memory (openjdk's data.tar is 245 MB)."""
+    """Writes the layer of a .deb to `out`: data.tar is read as it is decompressed and the
+    layer's tar is held in memory for libdeflate (tarball.py)."""
     members = read_ar(deb, package)
     control, md5sums = read_control(members.control_tar, package)
     fields = parse_control(control)
@@ -93,11 +93,10 @@ def write_layer(deb: bytes, package: str, merged_usr: bool, setuid: str, out: Bi
     report = LayerReport()
     copyright_path = f"usr/share/doc/{package}/copyright"
     copyright_text = ""
-    hashing = HashingWriter(out)
+    tar = io.BytesIO()
     with (
         tarfile.open(fileobj=members.data_stream(package), mode="r|") as data,
-        gzip_stream(hashing) as gz,
-        tarfile.open(fileobj=gz, mode="w", format=tarfile.GNU_FORMAT) as layer,
+        tarfile.open(fileobj=tar, mode="w", format=tarfile.GNU_FORMAT) as layer,
     ):
         written: set[str] = set()
         for member in data:
@@ -145,7 +144,8 @@ def write_layer(deb: bytes, package: str, merged_usr: bool, setuid: str, out: Bi
         add_file(layer, f"{STATUS_DIR}/{package}", status_entry(control))
         if md5sums:
             add_file(layer, f"{STATUS_DIR}/{package}.md5sums", md5sums)
-    return Layer(report, fields, copyright_text, hashing.sha256.hexdigest(), hashing.size)
+    sha256, size = write_gzip(tar.getbuffer(), out)
+    return Layer(report, fields, copyright_text, sha256, size)
 
 
 def build_layer(

@@ -1,61 +1,98 @@
-"""The one deterministic way this project writes a layer: a GNU tar compressed with gzip at a
-fixed level, with no file name and mtime 0 in the gzip header, so the same entries always give
-the same bytes (and the same digest).
+"""The one deterministic way this project writes a layer: a GNU tar compressed to gzip by
+libdeflate at a fixed level, with no file name and mtime 0 in the gzip header, so the same
+entries always give the same bytes (and the same digest).
 
-The level is zlib's 6 (its default, and gzip's): measured on openjdk-25-jre-headless (245 MB of
-data.tar, amd64) it takes a third of level 9's time for 0.7 % more bytes (11.3 s against 32.6 s,
-81.5 MB against 81.0 MB), while level 5 already costs 1.8 % more bytes and ISA-L's fastest
-deflate 9 %. zlib (Python's own module) keeps the bytes the same on every machine and core
-count; a different deflate implementation (pigz, ISA-L) would change every digest.
+Measured on openjdk-25-jre-headless (245 MB of data.tar, amd64), in CPU seconds: zlib at level
+6 (Python's gzip module, the choice before this one) took 8.8 s for 81.9 MB, libdeflate at level
+6 (Debian's libdeflate0) 3.4 s for 80.9 MB, 2.6 times faster and 1.2 % smaller; the whole
+deb_layer tool went from 14.1 s to 7.6 s. ISA-L was faster still (1.1 s) but 9 % larger, and
+zlib-ng (3.7 s, 82.6 MB) is not in Debian. libdeflate's output depends only on its version and
+level, not on the machine or its cores; the version is the toolchain root's, whose fingerprint
+is part of every remote action key. libdeflate compresses whole buffers, so a layer is held in
+memory while it is compressed: deb_layer peaks at 450 MB on openjdk (130 MB streaming zlib).
 """
 
 from __future__ import annotations
 
-import gzip
+import ctypes
 import hashlib
 import io
+import mmap
 import os
 import tarfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from private.layers.debfile import LayerError
+
 LEVEL = 6
+LIBDEFLATE = "libdeflate.so.0"
 
 
-class HashingWriter(io.RawIOBase):
-    """A write-only file that passes bytes on to another and keeps their sha256 and count, so a
-    layer's digest is known without reading it back."""
-
-    def __init__(self, out: BinaryIO) -> None:
-        self.out = out
-        self.sha256 = hashlib.sha256()
-        self.size = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:  # type: ignore[override] # bytes-like, as io's interface has it
-        self.out.write(data)
-        self.sha256.update(data)
-        self.size += len(data)
-        return len(data)
+class CompressionError(LayerError):
+    """libdeflate is missing or failed."""
 
 
-@contextmanager
-def gzip_stream(out: BinaryIO) -> Iterator[gzip.GzipFile]:
-    """A gzip writer at LEVEL onto `out` with an empty file name and mtime 0 in the header."""
-    with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=LEVEL) as gz:
-        yield gz
+class _Libdeflate:
+    """The three functions of libdeflate's C API that gzip one buffer."""
+
+    def __init__(self) -> None:
+        try:
+            lib = ctypes.CDLL(LIBDEFLATE)
+        except OSError as error:
+            raise CompressionError(
+                f"cannot load {LIBDEFLATE} ({error}): install Debian's libdeflate0 "
+                "(tools/toolchain/packages.txt has it in the toolchain root)"
+            ) from error
+        lib.libdeflate_alloc_compressor.restype = ctypes.c_void_p
+        lib.libdeflate_alloc_compressor.argtypes = [ctypes.c_int]
+        lib.libdeflate_gzip_compress_bound.restype = ctypes.c_size_t
+        lib.libdeflate_gzip_compress_bound.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+        lib.libdeflate_gzip_compress.restype = ctypes.c_size_t
+        lib.libdeflate_gzip_compress.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+        ]
+        self.lib = lib
+        self.compressor = lib.libdeflate_alloc_compressor(LEVEL)
+        if not self.compressor:
+            raise CompressionError(f"libdeflate_alloc_compressor({LEVEL}) failed")
 
 
-def deterministic_gzip(data: bytes) -> bytes:
-    """gzip_stream's bytes for data held in memory."""
-    out = io.BytesIO()
-    with gzip_stream(out) as gz:
-        gz.write(data)
-    return out.getvalue()
+_libdeflate: _Libdeflate | None = None
+
+
+def deterministic_gzip(data: bytes | bytearray | memoryview) -> memoryview:
+    """data as one gzip member: libdeflate at LEVEL; its header has no name, mtime 0, OS 255."""
+    global _libdeflate
+    if _libdeflate is None:
+        _libdeflate = _Libdeflate()
+    lib, compressor = _libdeflate.lib, _libdeflate.compressor
+    view = memoryview(data).cast("B")
+    size = view.nbytes
+    # ctypes needs a writable buffer to take its address; bytes are copied once (small layers).
+    source = (ctypes.c_char * size).from_buffer(view if not view.readonly else bytearray(view))
+    bound = lib.libdeflate_gzip_compress_bound(compressor, size)
+    # Anonymous memory: only the pages libdeflate writes become resident, not the whole bound.
+    out = mmap.mmap(-1, bound)
+    target = (ctypes.c_char * bound).from_buffer(out)
+    written = lib.libdeflate_gzip_compress(
+        compressor, ctypes.addressof(source), size, ctypes.addressof(target), bound
+    )
+    del source, target  # release the exports of view and out
+    if written == 0:
+        raise CompressionError(f"libdeflate_gzip_compress failed on {size} bytes")
+    return memoryview(out)[:written]
+
+
+def write_gzip(data: bytes | bytearray | memoryview, out: BinaryIO) -> tuple[str, int]:
+    """Writes deterministic_gzip(data) to out; returns its sha256 (hex) and size."""
+    compressed = deterministic_gzip(data)
+    out.write(compressed)
+    return hashlib.sha256(compressed).hexdigest(), compressed.nbytes
 
 
 @dataclass(frozen=True)
@@ -79,11 +116,8 @@ def write_layer(entries: list[Entry], out: str) -> None:
         while parent and parent not in by_path:
             by_path[parent] = Entry(parent, "dir", 0o755)
             parent = os.path.dirname(parent)
-    with (
-        open(out, "wb") as f,
-        gzip_stream(f) as gz,
-        tarfile.open(fileobj=gz, mode="w", format=tarfile.GNU_FORMAT) as tar,
-    ):
+    data = io.BytesIO()
+    with tarfile.open(fileobj=data, mode="w", format=tarfile.GNU_FORMAT) as tar:
         for path in sorted(by_path):
             entry = by_path[path]
             info = tarfile.TarInfo(path)
@@ -98,3 +132,5 @@ def write_layer(entries: list[Entry], out: str) -> None:
             else:
                 info.size = len(entry.content)
                 tar.addfile(info, io.BytesIO(entry.content))
+    with open(out, "wb") as f:
+        write_gzip(data.getbuffer(), f)

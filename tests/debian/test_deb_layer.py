@@ -99,7 +99,7 @@ def test_same_deb_gives_identical_layer(tmp_path):
     assert first == second
 
 
-def test_streamed_layer_reports_its_digest_copyright_and_a_fixed_gzip_header(tmp_path):
+def test_layer_reports_its_digest_copyright_and_a_fixed_gzip_header(tmp_path):
     deb = make_deb(
         tmp_path,
         "tool",
@@ -196,3 +196,13 @@ def test_no_path_twice_when_the_package_ships_var_lib_dpkg(tmp_path):
         names = [m.name for m in tar.getmembers()]
     assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
     assert "var/lib/dpkg/status.d/base-files" in names
+
+
+def test_a_missing_libdeflate_is_a_one_line_layer_error(tmp_path, monkeypatch):
+    from private.layers import tarball
+
+    monkeypatch.setattr(tarball, "LIBDEFLATE", "libdeflate-missing.so.0")
+    monkeypatch.setattr(tarball, "_libdeflate", None)
+    deb = make_deb(tmp_path, "tool", {"usr/bin/tool": ("file", 0o755, "x")})
+    with pytest.raises(deb_layer.LayerError, match="install Debian's libdeflate0"):
+        deb_layer.write_layer(deb, "tool", merged_usr=False, setuid="reject", out=io.BytesIO())
