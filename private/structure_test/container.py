@@ -21,6 +21,8 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -218,6 +220,23 @@ def _exit_code(code: int, stderr: bytes) -> int:
 
 def _text(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
+
+
+@contextmanager
+def tmpfs_at(work: Path) -> Iterator[None]:
+    """A tmpfs mounted on `work` for the block, in the runner's private mount namespace.
+
+    A 32-bit program under qemu-user gets EOVERFLOW from readdir on ext4 (its 64-bit hash
+    cookies do not fit the guest's 32-bit `d_off`: javac fails "Value too large for defined
+    data type" listing its class path), and overlayfs passes unmerged directories through.
+    tmpfs numbers its directory entries from 0, so a 32-bit image is unpacked and run there.
+    """
+    _checked(["mount", "-t", "tmpfs", "tmpfs", str(work)])
+    try:
+        yield
+    finally:
+        # Best effort: the namespace, and the mount with it, ends with the runner anyway.
+        subprocess.run(["umount", str(work)], capture_output=True)
 
 
 def _checked(argv: list[str]) -> None:

@@ -21,9 +21,9 @@ them. A layout of a single image is tested whatever its architecture.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +34,7 @@ from pathlib import Path
 from private.structure_test import checks, container, cst_config, elf_deps, invariants, oci
 
 ENV_ARCHES = "DISTROLESS_TEST_ARCHES"
-# Guest architectures whose programs see 32-bit directory offsets (mount_tmpfs).
+# Guest architectures whose programs see 32-bit directory offsets (container.tmpfs_at).
 THIRTY_TWO_BIT = {"arm", "386", "mips", "mipsle", "ppc"}
 _IN_NAMESPACE = "STRUCTURE_TEST_MOUNT_NAMESPACE"
 
@@ -125,19 +125,6 @@ def in_private_mount_namespace(argv: list[str]) -> None:
             "unshare",
             ["unshare", "--mount", "--propagation", "private", sys.executable, __file__, *argv],
         )
-
-
-def mount_tmpfs(work: Path) -> None:
-    """A 32-bit program under qemu-user gets EOVERFLOW from readdir on ext4 (its 64-bit hash
-    cookies do not fit the guest's 32-bit `d_off`: javac fails "Value too large for defined
-    data type" listing its class path), and overlayfs passes unmerged directories through.
-    tmpfs numbers its directory entries from 0, so its image runs there. The mount lives in the
-    runner's private mount namespace and vanishes with it."""
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "tmpfs", str(work)], capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        raise oci.ImageError(f"mount tmpfs on {work} failed: {done.stderr.strip()}")
 
 
 def put_files(rootfs: Path, copies: list[Copy], platform: oci.Platform) -> None:
@@ -262,16 +249,13 @@ def run(options: Options) -> int:
         work = Path(tempfile.mkdtemp(prefix=f"{image.platform.architecture}-", dir=parent))
         print(f"== {options.name} {image.platform} {image.digest}")
         on_tmpfs = image.platform.architecture in THIRTY_TWO_BIT and not options.keep
-        if on_tmpfs:
-            mount_tmpfs(work)
         try:
-            reported += test_platform(image, options, configs, work)
+            with container.tmpfs_at(work) if on_tmpfs else contextlib.nullcontext():
+                reported += test_platform(image, options, configs, work)
         finally:
             if options.keep:
                 print(f"   kept in {work}")
             else:
-                if on_tmpfs:
-                    subprocess.run(["umount", str(work)], capture_output=True)
                 shutil.rmtree(work, ignore_errors=True)
     failed = sum(not r.result.passed for r in reported)
     platforms = ", ".join(str(i.platform) for i in images if str(i.platform) not in skipped)
