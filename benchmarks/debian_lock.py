@@ -25,17 +25,52 @@ the current tool.
 `--parse` adds the old parser benchmark: the streaming parser against python-debian's deb822
 on bookworm's amd64 index, in this process.
 
-Usage: python3 benchmarks/debian_lock.py [--repeat 3] [--only python3|catalog]
+`--rules-distroless DIR` adds rules_distroless (github.com/bazel-contrib/rules_distroless, tested
+with v0.9.3) locking the same packages, cold and warm, beside ours in the same run. DIR is a
+checkout OUTSIDE this project (never copy it in): on a normal machine
+  git clone --branch v0.9.3 https://github.com/bazel-contrib/rules_distroless \
+      /var/tmp/rules_distroless
+and here, where GitHub is unreachable, the session's `fetch` tool puts a bare snapshot under
+/work/.mirror/bazel-contrib+rules_distroless/repo, then
+  mkdir /var/tmp/rules_distroless
+  git -C /work/.mirror/bazel-contrib+rules_distroless/repo archive v0.9.3 |
+      tar -x -C /var/tmp/rules_distroless
+The benchmark writes a throwaway module in its temporary directory: rules_distroless through
+local_path_override, apt.sources_list for bookworm and bookworm-security (amd64 + arm64, main,
+https: Bazel refuses plain-http downloads without a checksum), one apt.install with the python3
+set's packages (those of the python3 set and the sets it extends) and apt.lock(into = ...).
+v0.9.3 has no YAML manifest and no `bazel run @x//:lock` any more: on Bazel 7 (no extension
+facts) the `apt` module extension resolves and writes the lock file whenever it is evaluated, here
+by `bazel mod show_extension @rules_distroless//apt:extensions.bzl%apt` (.bazelversion 7.7.1;
+on Bazel >= 8.5 it keeps its state in MODULE.bazel.lock instead and writes no lock file).
+  cold  a fresh output base (a new Bazel server) and an empty repository cache
+  warm  the same server and caches, the lock file emptied, the extension evaluated again
+        (re-lock; a rolling mirror's indexes carry no checksum, so Bazel downloads them again)
+Its CPU and peak RSS are the Bazel server's (user + sys with its waited-for children, VmHWM,
+from /proc) plus the client's. rules_distroless has no exclusions and no no_dependencies: it
+locks every Depends/Pre-Depends (52 packages per arch, where our python3 set has 42), so ours is
+timed here on the same set without exclusions and no_dependencies, and both locks' package names
+and versions are compared per architecture.
+Inside the toolchain root (tools/inroot sets DISTROLESS_STATE) Bazel runs offline: the offline
+layer of tools/toolchain/offline.bazelrc, and stub modules, written here, for rules_distroless'
+gawk, tar.bzl and yq.bzl (their toolchains download from GitHub and the apt extension never
+loads them); outside, plain `bazel` with the Bazel Central Registry.
+
+Usage: python3 benchmarks/debian_lock.py [--repeat 3] [--only python3|catalog|rules_distroless]
                                          [--reference-dir DIR | --no-reference] [--parse]
+                                         [--rules-distroless DIR]
+Here: INROOT_BINDS=/var/tmp/rules_distroless tools/inroot python3 benchmarks/debian_lock.py \
+        --rules-distroless /var/tmp/rules_distroless
 Needs the network to the Debian archive (and the npm registry for the catalog's npm sets).
-rules_distroless is not compared here (it needs Bazel and its BCR dependencies online).
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -126,6 +161,203 @@ def same_locks(work: Path) -> str:
     return f"no, {', '.join(different)} differ" if different else f"yes ({len(ours)} files)"
 
 
+RD_EXTENSION = "@rules_distroless//apt:extensions.bzl%apt"
+RD_BAZEL_VERSION = "7.7.1"  # the toolchain root's; v0.9.3 writes no lock file on Bazel >= 8.5
+# rules_distroless' dependencies that are not in Debian: their toolchains download from GitHub.
+# The apt extension loads none of them; offline they become empty stub modules.
+RD_STUBBED = ("gawk", "tar.bzl", "yq.bzl")
+DEBIAN_ARCH = {"arm": "armhf", "ppc64le": "ppc64el"}  # distroless name -> Debian's
+
+
+def same_work_config(source: Path, path: Path) -> list[str]:
+    """The python3 config without exclusions and no_dependencies: every Depends/Pre-Depends, as
+    rules_distroless resolves. Returns the packages the sets ask for (the apt.install list)."""
+    config = yaml.safe_load(source.read_text())
+    for release in config["releases"].values():
+        release.pop("exclude", None)
+    packages: list[str] = []
+    for spec in config["sets"].values():
+        spec.pop("exclude", None)
+        spec.pop("no_dependencies", None)
+        packages += [p for p in spec.get("packages", []) if p not in packages]
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return packages
+
+
+def stub_modules(checkout: Path, stubs: Path) -> dict[str, Path]:
+    """Empty modules for RD_STUBBED; each extension rules_distroless' MODULE.bazel uses from one
+    of them creates the repositories it names in use_repo, empty (never fetched or loaded)."""
+    module = (checkout / "MODULE.bazel").read_text()
+    extensions: dict[str, tuple[str, str]] = {}  # variable -> (module, "pkg:file.bzl%name")
+    for var, name, pkg, bzl, ext in re.findall(
+        r'(\w+)\s*=\s*use_extension\(\s*"@([\w.]+)//([\w/]*):([\w.]+)"\s*,\s*"(\w+)"', module
+    ):
+        if name in RD_STUBBED:
+            extensions[var] = (name, f"{pkg}:{bzl}%{ext}")
+    repos: dict[tuple[str, str], list[str]] = {}
+    for var, names in re.findall(r"use_repo\(\s*(\w+)\s*,([^)]*)\)", module):
+        if var in extensions:
+            repos.setdefault(extensions[var], []).extend(re.findall(r'"([^"]+)"', names))
+    deps = set(re.findall(r'bazel_dep\(\s*name\s*=\s*"([^"]+)"', module))
+    paths = {}
+    for name in RD_STUBBED:
+        if name not in deps:
+            continue  # Bazel refuses an override of a module the graph does not hold
+        root = stubs / name
+        root.mkdir(parents=True)
+        (root / "MODULE.bazel").write_text(f'module(name = "{name}")\n')
+        (root / "BUILD.bazel").write_text("")
+        files: dict[Path, list[str]] = {}
+        for (module_name, where), names in repos.items():
+            if module_name != name:
+                continue
+            location, ext = where.split("%")
+            pkg, bzl = location.split(":")
+            (root / pkg).mkdir(parents=True, exist_ok=True)
+            (root / pkg / "BUILD.bazel").write_text("")
+            files.setdefault(root / pkg / bzl, []).append(
+                f"def _{ext}_impl(mctx):\n"
+                f"    for name in {json.dumps(names)}:\n"
+                f"        _empty_repo(name = name)\n\n"
+                f"{ext} = module_extension(implementation = _{ext}_impl)\n"
+            )
+        for path, parts in files.items():
+            path.write_text(
+                "def _empty_repo_impl(rctx):\n"
+                '    rctx.file("BUILD.bazel", "")\n\n'
+                "_empty_repo = repository_rule(implementation = _empty_repo_impl)\n\n"
+                + "\n".join(parts)
+            )
+        paths[name] = root
+    return paths
+
+
+def rd_module(config_path: Path, checkout: Path, packages: list[str], work: Path) -> Path | None:
+    """The throwaway module locking `packages` with rules_distroless; returns the offline layer's
+    bazelrc when Bazel runs inside the toolchain root, else None (the BCR)."""
+    config = yaml.safe_load(config_path.read_text())
+    (release,) = config["releases"].values()
+    arches = [DEBIAN_ARCH.get(a, a) for a in release["architectures"]]
+    suites = [archive["suite"] for archive in release["archives"]]
+    lines = [
+        'module(name = "rules_distroless_benchmark")',
+        "",
+        'bazel_dep(name = "rules_distroless", version = "0.0.0")',
+        f'local_path_override(module_name = "rules_distroless", path = "{checkout}")',
+        "",
+        f'apt = use_extension("{RD_EXTENSION.split("%")[0]}", "apt")',
+    ]
+    for archive in release["archives"]:
+        url = config["mirrors"][archive["mirror"]]["url"].replace("http://", "https://", 1)
+        lines.append(
+            f"apt.sources_list(architectures = {json.dumps(arches)}, "
+            f"components = {json.dumps(archive.get('components', ['main']))}, "
+            f'suites = ["{archive["suite"]}"], types = ["deb"], uris = ["{url}"])'
+        )
+    lines += [
+        f'apt.install(dependency_set = "python3", packages = {json.dumps(packages)}, '
+        f"suites = {json.dumps(suites)})",
+        'apt.lock(into = "//:python3.lock.json")',
+        'use_repo(apt, "python3")',
+    ]
+    (work / "MODULE.bazel").write_text("\n".join(lines) + "\n")
+    (work / "BUILD.bazel").write_text("")
+    (work / "python3.lock.json").write_text("")
+    (work / ".bazelversion").write_text(RD_BAZEL_VERSION + "\n")
+    if not os.environ.get("DISTROLESS_STATE"):
+        return None
+    rc = []
+    for line in (REPO / "tools/toolchain/offline.bazelrc").read_text().splitlines():
+        if "--override_module=rules_oci=" in line:
+            continue  # Bazel refuses an override of a module the graph does not hold
+        rc.append(line.replace("%workspace%", str(REPO)))
+    for name, path in stub_modules(checkout, work / "stubs").items():
+        rc.append(f"common --override_module={name}={path}")
+    (work / "offline.bazelrc").write_text("\n".join(rc) + "\n")
+    return work / "offline.bazelrc"
+
+
+def server_usage(output_base: Path) -> tuple[float, float]:
+    """The Bazel server's CPU so far (user + sys, with its waited-for children) and peak RSS."""
+    pid = (output_base / "server/server.pid.txt").read_text().strip()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    status = Path(f"/proc/{pid}/status").read_text()
+    peak_kb = int(re.search(r"VmHWM:\s+(\d+)", status).group(1))
+    return cpu, peak_kb / 1024
+
+
+def rules_distroless(checkout: Path, config: Path, packages: list[str], work: Path, repeat: int):
+    """Cold and warm locks of rules_distroless: the runs, and the lock's names + versions."""
+    work.mkdir(parents=True)
+    rc = rd_module(config, checkout, packages, work)
+    startup = ["bazel", f"--output_base={work / 'output_base'}"]
+    startup += [f"--bazelrc={rc}"] if rc else []
+    command = [*startup, "mod", "show_extension", RD_EXTENSION]
+    command.append(f"--repository_cache={work / 'repository_cache'}")
+    lock = work / "python3.lock.json"
+
+    def run() -> Run:
+        lock.write_text("")  # a re-lock from nothing, as the cold one
+        server = work / "output_base/server"
+        before = server_usage(work / "output_base")[0] if server.exists() else 0.0
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            command, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        stderr = process.stderr.read()
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0 or not lock.read_text():
+            message = stderr.decode()[-3000:]
+            raise SystemExit(f"rules_distroless: {' '.join(command)} failed:\n{message}")
+        cpu, peak = server_usage(work / "output_base")
+        return Run(seconds, cpu - before + usage.ru_utime + usage.ru_stime, peak)
+
+    try:
+        results = {"cold": run()}
+        results["warm"] = best([run() for _ in range(repeat)])
+    finally:
+        subprocess.run([*startup, "shutdown"], cwd=work, capture_output=True, check=False)
+    return results, rd_packages(json.loads(lock.read_text()))
+
+
+def rd_packages(lock: dict) -> dict[str, dict[str, str]]:
+    """rules_distroless' lock: {Debian arch: {name: version}} (keys /suite/name:arch=version)."""
+    packages: dict[str, dict[str, str]] = {}
+    for key, package in lock["packages"].items():
+        arch = key.split("/", 2)[2].split(":", 1)[1].split("=", 1)[0]  # the version may hold ':'
+        packages.setdefault(arch, {})[package["name"]] = package["version"]
+    return packages
+
+
+def our_packages(lock: Path, set_name: str = "python3") -> dict[str, dict[str, str]]:
+    """Our lock's set: {Debian arch: {name: version}}."""
+    document = json.loads(lock.read_text())
+    return {
+        DEBIAN_ARCH.get(arch, arch): {n: document["packages"][arch][n]["version"] for n in names}
+        for arch, names in document["sets"][set_name].items()
+    }
+
+
+def compare_packages(ours: dict, theirs: dict) -> list[str]:
+    lines = []
+    for arch in sorted(set(ours) | set(theirs)):
+        mine, other = ours.get(arch, {}), theirs.get(arch, {})
+        if mine == other:
+            lines.append(f"{arch}: the same {len(mine)} packages and versions")
+            continue
+        only_ours = sorted(set(mine) - set(other))
+        only_theirs = sorted(set(other) - set(mine))
+        versions = sorted(n for n in set(mine) & set(other) if mine[n] != other[n])
+        lines.append(
+            f"{arch}: ours {len(mine)}, rules_distroless {len(other)}; only ours: {only_ours}; "
+            f"only rules_distroless: {only_theirs}; other versions: "
+            + str([f"{n} {mine[n]} / {other[n]}" for n in versions])
+        )
+    return lines
+
+
 def reference_tool(args: argparse.Namespace, work: Path) -> Tool | None:
     if args.no_reference:
         return None
@@ -148,27 +380,33 @@ def reference_tool(args: argparse.Namespace, work: Path) -> Tool | None:
     return Tool(f"reference {args.reference}", target, has_no_op=False)
 
 
-def print_table(title: str, current: dict[str, Run], reference: dict[str, Run] | None) -> None:
-    """Wall time, CPU time (user + sys: what a loaded machine does not distort), peak RSS."""
+def print_table(
+    title: str,
+    current: dict[str, Run],
+    reference: dict[str, Run] | None,
+    name: str = "reference",
+    note: str = "the reference parses in forkserver workers, which are not children of its "
+    "process: their CPU and memory are not in its figures",
+) -> None:
+    """Wall time, CPU time (user + sys: what a loaded machine does not distort), peak RSS; the
+    other tool's figures and its wall time over ours."""
     print(f"\n{title}", flush=True)
     head = f"  {'':8} {'current':>9} {'cpu':>7} {'peak':>7}"
     if reference:
-        head += f" {'reference':>10} {'cpu*':>7} {'peak*':>7} {'speed-up':>9}"
+        width = max(len(name), 9)
+        head += f" {name:>{width + 1}} {'cpu*':>7} {'peak*':>7} {'speed-up':>9}"
     print(head)
-    for name, run in current.items():
-        line = f"  {name:8} {run.seconds:8.2f}s {run.cpu:6.2f}s {run.peak_mb:5.0f}MB"
-        if reference and name in reference:
-            ref = reference[name]
+    for row, run in current.items():
+        line = f"  {row:8} {run.seconds:8.2f}s {run.cpu:6.2f}s {run.peak_mb:5.0f}MB"
+        if reference and row in reference:
+            ref = reference[row]
             line += (
-                f" {ref.seconds:9.2f}s {ref.cpu:6.2f}s {ref.peak_mb:5.0f}MB"
+                f" {ref.seconds:{width}.2f}s {ref.cpu:6.2f}s {ref.peak_mb:5.0f}MB"
                 f" {ref.seconds / run.seconds:8.1f}x"
             )
         print(line, flush=True)
     if reference:
-        print(
-            "  * the reference parses in forkserver workers, which are not children of its "
-            "process: their CPU and memory are not in its figures"
-        )
+        print(f"  * {note}")
 
 
 def parse_benchmark() -> None:
@@ -209,6 +447,48 @@ def parse_benchmark() -> None:
     )
 
 
+def compare_rules_distroless(args: argparse.Namespace, config: Path, work: Path) -> None:
+    """Ours and rules_distroless locking the same packages (no exclusions), cold and warm."""
+    checkout = args.rules_distroless.resolve()
+    if not (checkout / "apt/extensions.bzl").is_file():
+        raise SystemExit(f"--rules-distroless {checkout}: no apt/extensions.bzl there")
+    work = work / "rules_distroless"
+    work.mkdir()
+    same = work / "python3-all-depends.yaml"
+    packages = same_work_config(config, same)
+    current = Tool("current", REPO, has_no_op=True)
+    locks, cache = work / "locks", work / "cache"
+    lock = ["lock", "--config", str(same), "--locks-dir", str(locks), "-q"]
+    lock += ["--cache-dir", str(cache)]
+    load = os.getloadavg()[0]
+    ours = {"cold": run_tool(current, lock)}
+    ours["warm"] = best([run_tool(current, [*lock, "--force"]) for _ in range(args.repeat)])
+    theirs, their_packages = rules_distroless(checkout, same, packages, work / "bazel", args.repeat)
+    print_table(
+        f"python3 set, every Depends/Pre-Depends (no exclusions): ours against rules_distroless "
+        f"at {checkout} (load {load:.1f} -> {os.getloadavg()[0]:.1f})",
+        ours,
+        theirs,
+        name="rules_distroless",
+        note="rules_distroless: the Bazel server's CPU (with its waited-for children) and "
+        "peak RSS plus the client's; the server starts in the cold run",
+    )
+    cpu = ", ".join(f"{row} {theirs[row].cpu / ours[row].cpu:.1f}x" for row in ours)
+    print(f"  CPU time rules_distroless / ours (less distorted by load): {cpu}")
+    print("  targets (wall time): rules_distroless / ours >= 15x cold, >= 20x warm")
+    for line in compare_packages(our_packages(locks / "debian12.lock.json"), their_packages):
+        print(f"  {line}")
+    configured = work.parent / "python3/locks-current/debian12.lock.json"
+    if configured.exists():
+        mine = our_packages(configured)
+        for arch, names in sorted(their_packages.items()):
+            extra = sorted(set(names) - set(mine.get(arch, {})))
+            print(
+                f"  {arch}: the python3 set as configured has {len(mine.get(arch, {}))}; "
+                f"its exclusions and no_dependencies leave out {extra}"
+            )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs of warm/no-op/check")
@@ -216,14 +496,23 @@ def main() -> int:
     parser.add_argument("--reference-dir", type=Path, help="a copy of the reference tool")
     parser.add_argument("--no-reference", action="store_true")
     parser.add_argument(
-        "--only", choices=["python3", "catalog"], help="only the python3 set or the catalog"
+        "--only",
+        choices=["python3", "catalog", "rules_distroless"],
+        help="only the python3 set (with --rules-distroless: and that comparison), the catalog, "
+        "or only the rules_distroless comparison",
+    )
+    parser.add_argument(
+        "--rules-distroless",
+        type=Path,
+        metavar="DIR",
+        help="a rules_distroless checkout (v0.9.3) outside the project: compare with it",
     )
     parser.add_argument("--parse", action="store_true", help="also the parser benchmark")
     args = parser.parse_args()
     current = Tool("current", REPO, has_no_op=True)
     with tempfile.TemporaryDirectory(prefix="dpm-bench-") as temp:
         work = Path(temp)
-        reference = reference_tool(args, work)
+        reference = None if args.only == "rules_distroless" else reference_tool(args, work)
         config = work / "python3.yaml"
         python3_config(config)
         print(
@@ -246,6 +535,8 @@ def main() -> int:
             print_table(title, ours, theirs)
             if reference:
                 print(f"  locks written by both tools identical: {same_locks(plan_work)}")
+        if args.rules_distroless and args.only != "catalog":
+            compare_rules_distroless(args, config, work)
         print(f"load average {os.getloadavg()[0]:.1f} at the end")
     if args.parse:
         parse_benchmark()
