@@ -206,7 +206,7 @@ def resolve_all(
 
         def arch_task(arch: str) -> dict[str, Resolution]:
             lists = [
-                index_loader.load_packages(source, cache, download)
+                index_loader.load_table(source, cache, download).packages(source.suite)
                 for source in sources.get(arch, [])
             ]
             return resolve_arch(release, arch, lists)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import lzma
-import threading
+import marshal
 
 import pytest
 from dpm_archive import index_path
@@ -13,7 +13,7 @@ from dpm_archive import index_path
 from debian_package_manager import index_cache, index_loader
 from debian_package_manager.cache import HashCache
 from debian_package_manager.errors import VerificationError
-from debian_package_manager.packages_index import packages_from_text
+from debian_package_manager.packages_index import IndexTable, scan_index
 from debian_package_manager.release import IndexFile
 
 INDEX = """\
@@ -40,15 +40,22 @@ SHA256: bb
 SHA = "c0ffee" + "0" * 58
 
 
-def _rows():
-    return [package.to_row() for package in packages_from_text(INDEX)]
+def _table() -> IndexTable:
+    return scan_index(INDEX.encode(), "s")
+
+
+def _same(loaded: IndexTable, table: IndexTable) -> bool:
+    return bytes(loaded.text) == table.text and [p.to_row() for p in loaded.packages("s")] == [
+        p.to_row() for p in table.packages("s")
+    ]
 
 
 def test_round_trip(tmp_path):
     cache = HashCache(tmp_path)
-    assert index_cache.load_rows(cache, SHA) is None
-    index_cache.store_rows(cache, SHA, _rows())
-    assert index_cache.load_rows(cache, SHA) == _rows()
+    assert index_cache.load_table(cache, SHA) is None
+    index_cache.store_table(cache, SHA, _table())
+    loaded = index_cache.load_table(cache, SHA)
+    assert _same(loaded, _table()) and loaded.provides == {1: b" tzdata-bookworm"}
     assert not list((tmp_path / "tmp").iterdir())  # the temp file was renamed, not left
 
 
@@ -58,26 +65,35 @@ def test_damaged_entries_are_dropped(tmp_path):
     good = None
     for damage in (
         lambda data: data[: len(data) // 2],  # truncated
-        lambda data: data[:-3] + bytes([data[-3] ^ 1]) + data[-2:],  # a flipped bit
+        lambda data: data[:-3] + bytes([data[-3] ^ 1]) + data[-2:],  # a flipped bit in the text
         lambda data: b"dpm-parsed-index 0" + data[data.index(b"\n") :],  # another format
         lambda data: b"",
     ):
-        index_cache.store_rows(cache, SHA, _rows())
+        index_cache.store_table(cache, SHA, _table())
         good = good or path.read_bytes()
         path.write_bytes(damage(good))
-        assert index_cache.load_rows(cache, SHA) is None
+        assert index_cache.load_table(cache, SHA) is None
         assert not path.exists()
 
 
-def test_digest_right_but_payload_not_marshal(tmp_path):
+@pytest.mark.parametrize(
+    "columns",
+    [
+        b"\xff not marshal",
+        marshal.dumps(([], [], [], {}, [])),  # a column short
+        marshal.dumps(([], [], [], [], [], [])),  # provides is not a dict
+    ],
+)
+def test_digest_right_but_columns_wrong(tmp_path, columns):
     cache = HashCache(tmp_path)
-    payload = b"\xff not marshal"
+    rest = len(columns).to_bytes(8, "big") + columns + b"\nPackage: x\n"
     path = index_cache.entry_path(cache, SHA)
     path.parent.mkdir(parents=True)
     path.write_bytes(
-        index_cache.FORMAT + b"\n" + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+        index_cache.FORMAT + b"\n" + hashlib.sha256(rest).hexdigest().encode() + b"\n" + rest
     )
-    assert index_cache.load_rows(cache, SHA) is None
+    assert index_cache.load_table(cache, SHA) is None
+    assert not path.exists()
 
 
 def _entries(workspace):
@@ -86,13 +102,13 @@ def _entries(workspace):
 
 def _count_reads(monkeypatch):
     calls = []
-    real = index_loader.read_rows
+    real = index_loader.read_table
 
     def counting(source, path):
         calls.append(source.compressed.path)
         return real(source, path)
 
-    monkeypatch.setattr(index_loader, "read_rows", counting)
+    monkeypatch.setattr(index_loader, "read_table", counting)
     return calls
 
 
@@ -124,7 +140,7 @@ def test_damaged_entry_is_rebuilt(workspace, monkeypatch):
     assert (workspace.locks / "debian99.lock.json").read_bytes() == first
     cache = HashCache(workspace.path / "cache")
     for entry in (truncated, flipped):
-        assert index_cache.load_rows(cache, entry.name) is not None
+        assert index_cache.load_table(cache, entry.name) is not None
 
 
 def test_index_failing_the_hash_chain_gets_no_entry(workspace, server, capsys):
@@ -143,24 +159,18 @@ def _source(plain=None) -> index_loader.IndexSource:
     return index_loader.IndexSource("s", "amd64", "http://unused", compressed, plain)
 
 
-def test_read_rows_hashes_and_reports_errors_of_the_read_ahead_thread(tmp_path, monkeypatch):
-    monkeypatch.setattr(index_loader._ReadAhead, "DEPTH", 1)
-    monkeypatch.setattr(index_loader, "BLOCK_SIZE", 64)  # many blocks through the queue
+def test_read_table_checks_the_signed_plain_index(tmp_path):
     text = (INDEX + "\n") * 50
     path = tmp_path / "Packages.xz"
     path.write_bytes(lzma.compress(text.encode()))
     plain = IndexFile("main/binary-amd64/Packages", hashlib.sha256(text.encode()).hexdigest(), 0)
     with pytest.raises(VerificationError, match="decompresses to other data"):
-        index_loader.read_rows(_source(plain), path)  # the size is wrong
+        index_loader.read_table(_source(plain), path)  # the size is wrong
     plain = IndexFile(plain.path, plain.sha256, len(text.encode()))
-    assert len(index_loader.read_rows(_source(plain), path)) == 100
-    # Truncated: the decompressing thread fails, the parsing thread reports it.
+    assert len(index_loader.read_table(_source(plain), path).names) == 100
+    other = IndexFile(plain.path, "0" * 64, plain.size)
+    with pytest.raises(VerificationError, match="decompresses to other data"):
+        index_loader.read_table(_source(other), path)
     path.write_bytes(lzma.compress(text.encode())[:300])
     with pytest.raises(VerificationError, match="cannot decompress s main/binary-amd64"):
-        index_loader.read_rows(_source(), path)
-    # A malformed stanza stops the parser early; the reading thread is stopped, not left.
-    path.write_bytes(lzma.compress(b"Package: x\nVersion: 1\n\n" + text.encode()))
-    before = threading.active_count()
-    with pytest.raises(VerificationError, match="lacks"):
-        index_loader.read_rows(_source(), path)
-    assert threading.active_count() == before
+        index_loader.read_table(_source(), path)
