@@ -18,7 +18,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +46,11 @@ class Expected:
     algorithm: str
     hexdigest: str
     size: int | None = None
+
+
+# Makes a callable that sees every block of one download attempt as it arrives (a retry gets a
+# fresh one: it starts over). The blocks are not verified yet when it sees them.
+Tee = Callable[[], Callable[[bytes], None]]
 
 
 class _Transient(Exception):
@@ -94,14 +99,17 @@ class Downloader:
             self._digests[key] = file_digest(path, algorithm)
         return self._digests[key]
 
-    def fetch(self, url: str, expected: Expected) -> Path:
-        """The path of a verified file: from the cache, or downloaded, checked and cached."""
+    def fetch(self, url: str, expected: Expected, tee: Tee | None = None) -> Path:
+        """The path of a verified file: from the cache, or downloaded, checked and cached.
+
+        `tee` sees the blocks of a download (not of a cached file) while they arrive.
+        """
         path = self.cache.path(expected.algorithm, expected.hexdigest)
         if path in self._verified:  # both releases of a run share npm tarballs
             return path
         cached = self.cache.get(expected.algorithm, expected.hexdigest)
         if cached is None:
-            cached = self._with_retries(url, lambda: self._download(url, expected))
+            cached = self._with_retries(url, lambda: self._download(url, expected, tee))
         self._verified.add(cached)
         return cached
 
@@ -275,10 +283,11 @@ class Downloader:
         self._read(url, response, None, chunks.append)
         return b"".join(chunks)
 
-    def _download(self, url: str, expected: Expected) -> Path:
+    def _download(self, url: str, expected: Expected, tee: Tee | None = None) -> Path:
         response = self._open(url, {})
         self.progress.download_started(url, expected.size)
         digest = hashlib.new(expected.algorithm)
+        also = tee() if tee is not None else None
         fd, temp_path = self.cache.new_temp_file()
         try:
             with os.fdopen(fd, "wb") as out:
@@ -286,6 +295,8 @@ class Downloader:
                 def sink(block: bytes) -> None:
                     digest.update(block)
                     out.write(block)
+                    if also is not None:
+                        also(block)
 
                 size = self._read(url, response, expected.size, sink)
             if expected.size is not None and size != expected.size:

@@ -11,8 +11,9 @@ Entry layout (`<cache>/parsed/<ab>/<sha256>`):
     FORMAT line, sha256 of the rest (hex) line,
     8-byte big-endian length of the columns, columns (marshal), the index text
 
-An entry is mapped into memory, not read: the digest pass is the only one over the text, and
-only the stanzas resolution parses are copied out of it. The digest catches truncated and
+An entry is hashed with reads into a small buffer, then mapped into memory: only the columns
+and the stanzas resolution parses are ever copied out of the text, and the text's pages stay
+the page cache's, not the process's. The digest catches truncated and
 corrupted entries (a crash mid-write cannot leave one: entries are written to a temp file and
 renamed), which are then removed and rebuilt. It is not a defence against someone who can
 write to the cache: they could as well replace the tool. The FORMAT line names the table
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import marshal
 import mmap
 import os
@@ -38,6 +40,7 @@ _COLUMNS = tuple(field.name for field in dataclasses.fields(IndexTable) if field
 _TYPES = (list, list, list, dict, list, list)
 FORMAT = f"dpm-parsed-index 2 marshal {marshal.version} {','.join(_COLUMNS)},text".encode()
 _LENGTH = 8
+_BLOCK = 1 << 20
 
 
 def entry_path(cache: HashCache, index_sha256: str) -> Path:
@@ -48,13 +51,10 @@ def load_table(cache: HashCache, index_sha256: str) -> IndexTable | None:
     """The cached table of the index with this signed sha256; None when absent or damaged."""
     path = entry_path(cache, index_sha256)
     try:
-        with open(path, "rb") as stream:
-            data = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+        with open(path, "rb", buffering=0) as stream:
+            table = _decode(stream)
     except FileNotFoundError:
         return None
-    except ValueError:  # an empty file cannot be mapped
-        data = None
-    table = _decode(data) if data is not None else None
     if table is None:
         path.unlink(missing_ok=True)  # damaged or of another format: rebuilt by the caller
     return table
@@ -80,14 +80,18 @@ def store_table(cache: HashCache, index_sha256: str, table: IndexTable) -> None:
         temp.unlink(missing_ok=True)
 
 
-def _decode(data: mmap.mmap) -> IndexTable | None:
-    first = data.find(b"\n")
-    second = data.find(b"\n", first + 1)
-    if first < 0 or second < 0 or data[:first] != FORMAT:
+def _decode(stream: io.RawIOBase) -> IndexTable | None:
+    head = stream.read(len(FORMAT) + 2 + 64)
+    if head[: len(FORMAT) + 1] != FORMAT + b"\n" or head[-1:] != b"\n":
         return None
-    rest = memoryview(data)[second + 1 :]  # a view of the mapping: nothing is copied
-    if hashlib.sha256(rest).hexdigest().encode() != data[first + 1 : second]:
+    digest = hashlib.sha256()
+    buffer = memoryview(bytearray(_BLOCK))
+    while count := stream.readinto(buffer):
+        digest.update(buffer[:count])
+    if digest.hexdigest().encode() != head[len(FORMAT) + 1 : -1]:
         return None
+    data = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+    rest = memoryview(data)[len(head) :]  # a view of the mapping: nothing is copied
     length = int.from_bytes(rest[:_LENGTH], "big")
     try:
         columns = marshal.loads(rest[_LENGTH : _LENGTH + length])

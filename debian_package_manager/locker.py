@@ -8,10 +8,11 @@ CLI writes the finished documents, so a failure leaves the old locks untouched.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ from debian_package_manager import availability, index_loader
 from debian_package_manager.archs import debian_arch
 from debian_package_manager.config import ArchiveSpec, ReleaseSpec
 from debian_package_manager.errors import NotFoundError, VerificationError
-from debian_package_manager.fetch import Downloader, Expected
+from debian_package_manager.fetch import Downloader, Expected, Tee
 from debian_package_manager.index_loader import IndexSource
 from debian_package_manager.lockfile import LOCK_VERSION
 from debian_package_manager.npm import lock_npm_set
@@ -119,7 +120,7 @@ def by_hash_url(state: ArchiveState, index: IndexFile) -> str:
 # thread of its own while it is parsed (index_loader._ReadAhead; lzma and hashlib release the
 # GIL), and loading cached rows holds the GIL anyway. Measured on the python3 set, cold: peak
 # 159 MB with one, 209-224 MB with two, the same CPU time.
-ARCH_WORKERS = 1
+ARCH_WORKERS = 2
 
 
 def index_sources(release: ReleaseSpec, states: list[ArchiveState]) -> dict[str, list[IndexSource]]:
@@ -143,11 +144,11 @@ def index_sources(release: ReleaseSpec, states: list[ArchiveState]) -> dict[str,
     return sources
 
 
-def fetch_index(downloader: Downloader, source: IndexSource) -> Path:
+def fetch_index(downloader: Downloader, source: IndexSource, tee: Tee | None = None) -> Path:
     """The verified compressed index; a 404 names the configuration fix."""
     index = source.compressed
     try:
-        return downloader.fetch(source.url, Expected("sha256", index.sha256, index.size))
+        return downloader.fetch(source.url, Expected("sha256", index.sha256, index.size), tee)
     except NotFoundError as error:
         raise NotFoundError(
             f"{error}: the mirror does not serve the {index.path} that {source.suite}'s "
@@ -172,11 +173,15 @@ def resolve_arch(
     arch_index = build_index(
         release.name, arch, debian_arch(arch), package_lists, release.pins, base_pins
     )
-    return {
+    resolutions = {
         spec.name: resolve(arch_index, spec.name, spec.packages, spec.exclude, spec.no_dependencies)
         for spec in release.sets
         if arch in spec.architectures
     }
+    for resolution in resolutions.values():
+        for package in resolution.packages.values():
+            package.to_row()  # parsed now, so that it lets go of its index's table
+    return resolutions
 
 
 def resolve_all(
@@ -185,38 +190,30 @@ def resolve_all(
     downloader: Downloader,
     arch_pool: Executor,
 ) -> dict[str, dict[str, Resolution]]:
-    """Every architecture's resolutions; downloads overlap decompression and parsing.
+    """Every architecture's resolutions, ARCH_WORKERS architectures at a time.
 
-    Indexes without a parsed cache entry are all requested at once (I/O, in the downloader's
-    threads); each architecture task then waits only for its own files.
+    An architecture's indexes are loaded side by side, each decompressed while it downloads:
+    its big main index is the critical path, and the suites' small ones come along.
     """
     archs = [a for a in release.architectures if any(a in s.architectures for s in release.sets)]
     cache = downloader.cache
-    with ThreadPoolExecutor(max_workers=max(1, downloader.jobs)) as download_pool:
-        downloads: dict[str, Future[Path]] = {
-            source.url: download_pool.submit(fetch_index, downloader, source)
-            for arch in archs
-            for source in sources.get(arch, [])
-            if not index_loader.is_cached(source, cache)
-        }
 
-        def download(source: IndexSource) -> Path:
-            future = downloads.get(source.url)
-            return future.result() if future else fetch_index(downloader, source)
+    def load(source: IndexSource) -> list[BinaryPackage]:
+        download = functools.partial(fetch_index, downloader)
+        return index_loader.load_table(source, cache, download).packages(source.suite)
 
-        def arch_task(arch: str) -> dict[str, Resolution]:
-            lists = [
-                index_loader.load_table(source, cache, download).packages(source.suite)
-                for source in sources.get(arch, [])
-            ]
-            return resolve_arch(release, arch, lists)
+    def arch_task(arch: str) -> dict[str, Resolution]:
+        arch_sources = sources.get(arch, [])
+        with ThreadPoolExecutor(max_workers=max(1, len(arch_sources))) as index_pool:
+            lists = list(index_pool.map(load, arch_sources))
+        return resolve_arch(release, arch, lists)
 
-        futures = {arch: arch_pool.submit(arch_task, arch) for arch in archs}
-        try:
-            return {arch: future.result() for arch, future in futures.items()}
-        finally:
-            for future in [*futures.values(), *downloads.values()]:
-                future.cancel()  # after a failure: do not start what is no longer needed
+    futures = {arch: arch_pool.submit(arch_task, arch) for arch in archs}
+    try:
+        return {arch: future.result() for arch, future in futures.items()}
+    finally:
+        for future in futures.values():
+            future.cancel()  # after a failure: do not start what is no longer needed
 
 
 def lock_releases(

@@ -159,18 +159,47 @@ def _source(plain=None) -> index_loader.IndexSource:
     return index_loader.IndexSource("s", "amd64", "http://unused", compressed, plain)
 
 
+def _from(path):
+    return lambda source, tee: path  # the compressed file was in the download cache
+
+
 def test_read_table_checks_the_signed_plain_index(tmp_path):
     text = (INDEX + "\n") * 50
     path = tmp_path / "Packages.xz"
     path.write_bytes(lzma.compress(text.encode()))
     plain = IndexFile("main/binary-amd64/Packages", hashlib.sha256(text.encode()).hexdigest(), 0)
-    with pytest.raises(VerificationError, match="decompresses to other data"):
-        index_loader.read_table(_source(plain), path)  # the size is wrong
+    with pytest.raises(VerificationError, match="more than the signed 0 bytes"):
+        index_loader.read_table(_source(plain), _from(path))
     plain = IndexFile(plain.path, plain.sha256, len(text.encode()))
-    assert len(index_loader.read_table(_source(plain), path).names) == 100
+    assert len(index_loader.read_table(_source(plain), _from(path)).names) == 100
     other = IndexFile(plain.path, "0" * 64, plain.size)
     with pytest.raises(VerificationError, match="decompresses to other data"):
-        index_loader.read_table(_source(other), path)
+        index_loader.read_table(_source(other), _from(path))
     path.write_bytes(lzma.compress(text.encode())[:300])
     with pytest.raises(VerificationError, match="cannot decompress s main/binary-amd64"):
-        index_loader.read_table(_source(), path)
+        index_loader.read_table(_source(), _from(path))
+
+
+def test_read_table_decompresses_the_last_download_attempt_as_it_arrives(tmp_path):
+    text = ((INDEX + "\n") * 50).encode()
+    compressed = lzma.compress(text)
+    plain = IndexFile("main/binary-amd64/Packages", hashlib.sha256(text).hexdigest(), len(text))
+    path = tmp_path / "Packages.xz"
+    path.write_bytes(b"not read: the blocks were seen while they arrived")
+
+    def download(source, tee):
+        broken = tee()  # a first attempt, cut off (a retry starts over)
+        broken(compressed[:100])
+        sink = tee()
+        for start in range(0, len(compressed), 7):
+            sink(compressed[start : start + 7])
+        return path
+
+    assert len(index_loader.read_table(_source(plain), download).names) == 100
+
+    def garbage(source, tee):
+        tee()(b"\xfd7zXZ\x00 and then not xz")
+        return path
+
+    with pytest.raises(VerificationError, match="cannot decompress"):
+        index_loader.read_table(_source(plain), garbage)

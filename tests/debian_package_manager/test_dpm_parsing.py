@@ -139,15 +139,15 @@ def test_compressed_and_broken_indexes(tmp_path, compress):
     path = tmp_path / "Packages.xz"
     source = IndexSource("s", "amd64", "http://unused", _index_file(), None)
     path.write_bytes(compress(INDEX.encode()))
-    table = index_loader.read_table(source, path)
+    table = index_loader.read_table(source, lambda source, tee: path)
     assert [p.name for p in table.packages("s")] == ["libfoo1", "foo-data"]
     if compress(b"x") != b"x":
         path.write_bytes(compress(INDEX.encode())[:50])
         with pytest.raises(VerificationError, match="cannot decompress s main/binary-amd64"):
-            index_loader.read_table(source, path)
+            index_loader.read_table(source, lambda source, tee: path)
     path.write_bytes(compress(b"Package: caf\xe9\nVersion: 1\nArchitecture: all\n"))
     with pytest.raises(VerificationError, match="index is not UTF-8"):
-        index_loader.read_table(source, path)
+        index_loader.read_table(source, lambda source, tee: path)
 
 
 def _index_file():
