@@ -221,3 +221,16 @@ def test_release_file():
         find_index(info, "main", "s390x", "u")
     with pytest.raises(VerificationError, match="no SHA256 field"):
         parse_release(b"Origin: x\nDate: Sat, 28 Nov 2026 02:53:00 UTC\n", "u")
+
+
+def test_release_fields_ignore_case_and_malformed_entries_fail():
+    text = RELEASE.replace("Acquire-By-Hash: yes", "acquire-by-hash: yes")
+    assert parse_release(text.encode(), "u").acquire_by_hash
+    with pytest.raises(VerificationError, match="u: malformed SHA256 entry 'bb main/binary'"):
+        parse_release(
+            RELEASE.replace(" bb 20 main/binary-amd64/Packages.xz", " bb main/binary").encode(), "u"
+        )
+    with pytest.raises(VerificationError, match="u: malformed line 'not a field'"):
+        parse_release(b"not a field\n" + RELEASE.encode(), "u")
+    with pytest.raises(VerificationError, match="a continuation line opens the file"):
+        parse_release(b" aa 1 x\n" + RELEASE.encode(), "u")
