@@ -9,16 +9,17 @@ scanned, so an entry always describes the signed index it is named after.
 Entry layout (`<cache>/parsed/<ab>/<sha256>`):
 
     FORMAT line, sha256 of the rest (hex) line,
-    8-byte big-endian length of the columns, columns (marshal), the index text
+    the index text, the columns (marshal), the columns' length (8 bytes, big-endian)
 
-An entry is hashed with reads into a small buffer, then mapped into memory: only the columns
-and the stanzas resolution parses are ever copied out of the text, and the text's pages stay
-the page cache's, not the process's. The digest catches truncated and
-corrupted entries (a crash mid-write cannot leave one: entries are written to a temp file and
-renamed), which are then removed and rebuilt. It is not a defence against someone who can
-write to the cache: they could as well replace the tool. The FORMAT line names the table
-layout and the marshal version, so an entry written by another version of the tool or of
-Python is rebuilt, never misread.
+An entry is written while the index decompresses (EntryWriter), text first, so the text never
+needs to be in memory whole. It is hashed with reads into a small buffer, then mapped: only the
+columns and the stanzas resolution parses are ever copied out of the text, and its pages stay
+the page cache's, not the process's. The digest catches truncated and corrupted entries (a
+crash mid-write cannot leave one: entries are written to a temp file and renamed), which are
+then removed and rebuilt. It is not a defence against someone who can write to the cache: they
+could as well replace the tool. The FORMAT line names the table layout and the marshal
+version, so an entry written by another version of the tool or of Python is rebuilt, never
+misread.
 """
 
 from __future__ import annotations
@@ -29,16 +30,19 @@ import io
 import marshal
 import mmap
 import os
+from array import array
 from pathlib import Path
 
 from debian_package_manager.cache import HashCache
-from debian_package_manager.packages_index import IndexTable
+from debian_package_manager.packages_index import OFFSET, IndexTable
 
 KIND = "parsed"
 _COLUMNS = tuple(field.name for field in dataclasses.fields(IndexTable) if field.name != "text")
-# The columns' types, checked on load: a well-hashed entry of another layout is rebuilt.
-_TYPES = (list, list, list, dict, list, list)
-FORMAT = f"dpm-parsed-index 2 marshal {marshal.version} {','.join(_COLUMNS)},text".encode()
+# The columns' types as stored (offset arrays as their bytes), checked on load: a well-hashed
+# entry of another layout is rebuilt.
+_TYPES = (list, list, list, dict, bytes, bytes)
+FORMAT = f"dpm-parsed-index 3 marshal {marshal.version} text,{','.join(_COLUMNS)}".encode()
+_HEAD = len(FORMAT) + 1 + 64 + 1  # FORMAT, newline, hex digest, newline
 _LENGTH = 8
 _BLOCK = 1 << 20
 
@@ -60,29 +64,50 @@ def load_table(cache: HashCache, index_sha256: str) -> IndexTable | None:
     return table
 
 
-def store_table(cache: HashCache, index_sha256: str, table: IndexTable) -> None:
-    """Write an entry atomically (temp file on the cache's file system, then rename)."""
-    columns = marshal.dumps(tuple(getattr(table, name) for name in _COLUMNS))
-    length = len(columns).to_bytes(_LENGTH, "big")
-    digest = hashlib.sha256(length)
-    digest.update(columns)
-    digest.update(table.text)
-    path = entry_path(cache, index_sha256)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = cache.new_temp_file()
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(FORMAT + b"\n" + digest.hexdigest().encode() + b"\n" + length)
-            out.write(columns)
-            out.write(table.text)
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
+class EntryWriter:
+    """An entry written while its text arrives: write() the text (with its leading "\n"),
+    then finish() with the scanned columns; discard() drops an entry not finished.
+
+    The entry is a temp file on the cache's file system until finish() renames it into place.
+    """
+
+    def __init__(self, cache: HashCache, index_sha256: str):
+        self._path = entry_path(cache, index_sha256)
+        fd, self._temp = cache.new_temp_file()
+        self._out = os.fdopen(fd, "r+b")
+        self._out.write(bytes(_HEAD))  # the header is written last, with the digest
+        self._digest = hashlib.sha256()
+        self._size = 0
+
+    def write(self, text: bytes) -> None:
+        self._out.write(text)
+        self._digest.update(text)
+        self._size += len(text)
+
+    def finish(self, columns: tuple) -> IndexTable:
+        """Complete the entry; the table it describes, its text read from the entry's mapping."""
+        *lists, starts, ends = columns
+        payload = marshal.dumps((*lists, starts.tobytes(), ends.tobytes()))
+        for part in (payload, len(payload).to_bytes(_LENGTH, "big")):
+            self._out.write(part)
+            self._digest.update(part)
+        self._out.seek(0)
+        self._out.write(FORMAT + b"\n" + self._digest.hexdigest().encode() + b"\n")
+        self._out.flush()
+        mapping = mmap.mmap(self._out.fileno(), 0, access=mmap.ACCESS_READ)
+        self._out.close()
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self._temp, self._path)
+        return IndexTable(memoryview(mapping)[_HEAD : _HEAD + self._size], *columns)
+
+    def discard(self) -> None:
+        self._out.close()
+        self._temp.unlink(missing_ok=True)  # gone already when finish() renamed it
 
 
 def _decode(stream: io.RawIOBase) -> IndexTable | None:
-    head = stream.read(len(FORMAT) + 2 + 64)
-    if head[: len(FORMAT) + 1] != FORMAT + b"\n" or head[-1:] != b"\n":
+    head = stream.read(_HEAD)
+    if len(head) != _HEAD or head[: len(FORMAT) + 1] != FORMAT + b"\n" or head[-1:] != b"\n":
         return None
     digest = hashlib.sha256()
     buffer = memoryview(bytearray(_BLOCK))
@@ -90,11 +115,14 @@ def _decode(stream: io.RawIOBase) -> IndexTable | None:
         digest.update(buffer[:count])
     if digest.hexdigest().encode() != head[len(FORMAT) + 1 : -1]:
         return None
-    data = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
-    rest = memoryview(data)[len(head) :]  # a view of the mapping: nothing is copied
-    length = int.from_bytes(rest[:_LENGTH], "big")
+    mapping = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+    view = memoryview(mapping)  # nothing is copied
+    length = int.from_bytes(view[-_LENGTH:], "big")
+    text_end = len(view) - _LENGTH - length
+    if text_end < _HEAD:
+        return None
     try:
-        columns = marshal.loads(rest[_LENGTH : _LENGTH + length])
+        columns = marshal.loads(view[text_end:-_LENGTH])
     except (EOFError, ValueError, TypeError):
         return None
     if (
@@ -103,4 +131,11 @@ def _decode(stream: io.RawIOBase) -> IndexTable | None:
         or not all(map(isinstance, columns, _TYPES))
     ):
         return None
-    return IndexTable(rest[_LENGTH + length :], *columns)
+    *lists, starts, ends = columns
+    offsets = [array(OFFSET), array(OFFSET)]
+    try:
+        for offset, stored in zip(offsets, (starts, ends), strict=True):
+            offset.frombytes(stored)
+    except ValueError:  # not a whole number of offsets
+        return None
+    return IndexTable(view[_HEAD:text_end], *lists, *offsets)

@@ -1,10 +1,11 @@
 """One verified Packages index as a scanned table: from the parsed cache, or fetched once.
 
-A miss downloads the index by hash (checked against the signed Release) and decompresses it
-while the blocks arrive (inflate.py), checks the decompressed bytes against the signed plain
-`Packages` entry, scans them (packages_index.scan_index) and stores the table in the parsed
-cache. A hit touches neither the compressed file nor the scanner: that is what makes a warm
-re-lock cheap.
+A miss downloads the index by hash (checked against the signed Release) and, while its blocks
+arrive, decompresses them (inflate.py), hashes the text for the signed plain `Packages`
+entry, writes it into a new cache entry and scans it (packages_index.Scanner): one pass, and
+never the whole text in memory. The entry is renamed into place only when the download, the
+decompressed size and hash and the scan all checked out. A hit touches neither the compressed
+file nor the scanner: that is what makes a warm re-lock cheap.
 
 Functions here run in worker threads: lzma, zlib and hashlib release the GIL, so one index
 decompresses while another is scanned or downloaded.
@@ -22,7 +23,7 @@ from debian_package_manager.cache import HashCache
 from debian_package_manager.errors import VerificationError
 from debian_package_manager.fetch import Tee
 from debian_package_manager.inflate import InflateError, Inflater
-from debian_package_manager.packages_index import IndexTable, scan_index
+from debian_package_manager.packages_index import IndexTable, Scanner
 from debian_package_manager.release import IndexFile
 
 # Downloads an index (verified against its signed hash), showing the blocks to the tee.
@@ -49,44 +50,63 @@ def is_cached(source: IndexSource, cache: HashCache) -> bool:
 def load_table(source: IndexSource, cache: HashCache, download: Download) -> IndexTable:
     """The index's table; `download` gives the verified compressed file on a miss."""
     table = index_cache.load_table(cache, source.compressed.sha256)
-    if table is None:
-        table = read_table(source, download)
-        index_cache.store_table(cache, source.compressed.sha256, table)
-    return table
+    return table if table is not None else read_table(source, cache, download)
 
 
-def read_table(source: IndexSource, download: Download) -> IndexTable:
-    """Download and decompress the index, check it against the signed plain entry, scan it."""
+class _Reading:
+    """One attempt at reading an index: decompressed text -> plain hash, entry, scanner."""
+
+    def __init__(self, source: IndexSource, cache: HashCache):
+        self.plain = plain = hashlib.sha256()
+        self.scanner = scanner = Scanner(source.suite)
+        self.entry = entry = index_cache.EntryWriter(cache, source.compressed.sha256)
+
+        # A closure, not a bound method: the inflater must not refer back to this object, as
+        # the cycle would outlive the lock (it runs with the cyclic collector off).
+        def text(piece: bytes) -> None:
+            plain.update(piece)
+            entry.write(piece)
+            scanner.feed(piece)
+
+        entry.write(b"\n")  # the table's text starts with a newline (see IndexTable)
+        scanner.feed(b"\n")
+        size = source.plain.size if source.plain is not None else None
+        self.inflater = Inflater(size, text)
+
+
+def read_table(source: IndexSource, cache: HashCache, download: Download) -> IndexTable:
+    """Download the index, decompress, check, store and scan it; its table."""
     name = f"{source.suite} {source.compressed.path}"
     plain = source.plain
-    size = plain.size if plain is not None else None
-    attempts: list[Inflater] = []
+    attempts: list[_Reading] = []
 
     def tee() -> Callable[[bytes], None]:
-        attempts.append(Inflater(size))
-        return attempts[-1].feed
+        attempts.append(_Reading(source, cache))
+        return attempts[-1].inflater.feed
 
-    # Only a signed size bounds what unverified blocks may inflate to.
-    path = download(source, tee if size is not None else None)
-    if attempts:
-        inflater = attempts[-1]
-    else:  # the compressed file was cached already
-        inflater = Inflater(size)
-        with open(path, "rb") as stream:
-            while block := stream.read(_BLOCK):
-                inflater.feed(block)
     try:
-        text = inflater.result()
-    except InflateError as error:
-        raise VerificationError(f"cannot decompress {name}: {error}") from None
-    if plain is not None:
-        digest = hashlib.sha256(memoryview(text)[1:]).hexdigest()
-        if digest != plain.sha256:
+        # Only a signed size bounds what unverified blocks may inflate to.
+        path = download(source, tee if plain is not None else None)
+        if not attempts:  # the compressed file was cached already (or no signed size)
+            attempts.append(_Reading(source, cache))
+            with open(path, "rb") as stream:
+                while block := stream.read(_BLOCK):
+                    attempts[-1].inflater.feed(block)
+        reading = attempts[-1]
+        try:
+            reading.inflater.finish()
+        except InflateError as error:
+            raise VerificationError(f"cannot decompress {name}: {error}") from None
+        if plain is not None and reading.plain.hexdigest() != plain.sha256:
             raise VerificationError(
                 f"{name} decompresses to other data than the signed {plain.path} "
-                f"(sha256 {digest}, expected {plain.sha256})"
+                f"(sha256 {reading.plain.hexdigest()}, expected {plain.sha256})"
             )
-    try:
-        return scan_index(text, source.suite)
-    except UnicodeDecodeError as error:
-        raise VerificationError(f"the {name} index is not UTF-8: {error}") from None
+        try:
+            columns = reading.scanner.columns()
+        except UnicodeDecodeError as error:
+            raise VerificationError(f"the {name} index is not UTF-8: {error}") from None
+        return reading.entry.finish(columns)
+    finally:
+        for reading in attempts:
+            reading.entry.discard()

@@ -1,10 +1,10 @@
-"""Decompress a Packages index block by block, as its download arrives, into one buffer.
+"""Decompress a Packages index block by block, as its download arrives, handing each piece
+of text on as it comes out.
 
-The signed Release gives the decompressed size, so the buffer is allocated once: no second
-copy of 50 MB while the blocks are joined, and a stream that would decompress to more is cut
-off, not inflated. (Without a signed size the buffer grows; such an index is only inflated
-after its download verified.) Decompressing while downloading overlaps the two (xz needs about
-as long for an index as the network does to deliver it); lzma, zlib and bz2 release the GIL.
+The signed Release gives the decompressed size: a stream that would decompress to more is cut
+off, not inflated. (Without a signed size an index is only inflated after its download
+verified.) Decompressing while downloading overlaps the two (xz needs about as long for an
+index as the network does to deliver it); lzma, zlib and bz2 release the GIL.
 
 Blocks arrive before the download's hash is checked, so an error here is kept, not raised:
 result() raises it only once the caller has seen the download verify, and a mirror serving
@@ -16,9 +16,8 @@ from __future__ import annotations
 import bz2
 import lzma
 import zlib
+from collections.abc import Callable
 from typing import Protocol
-
-_NEWLINE = 0x0A
 
 
 class InflateError(Exception):
@@ -75,16 +74,13 @@ class _Zlib:
 
 
 class Inflater:
-    """feed() every block of the compressed file in order, then result().
+    """feed() every block of the compressed file in order, then finish(); `sink` gets the
+    decompressed text piece by piece. Concatenated streams (gzip members, xz streams) are
+    followed. An error of `sink` is kept like a decompression error."""
 
-    The result is a "\\n" followed by the decompressed index (what packages_index.scan_index
-    reads without copying). Concatenated streams (gzip members, xz streams) are followed.
-    """
-
-    def __init__(self, size: int | None):
-        self._text = bytearray(b"\n") if size is None else bytearray(size + 1)
-        self._text[0] = _NEWLINE
+    def __init__(self, size: int | None, sink: Callable[[bytes], None]):
         self._size = size
+        self._sink = sink
         self._done = 0
         self._decompressor: _Decompressor | None = None
         self._pending = b""  # the start of a stream, until its magic is complete
@@ -93,8 +89,8 @@ class Inflater:
     def feed(self, block: bytes) -> None:
         self._guarded(block, final=False)
 
-    def result(self) -> bytearray:
-        """The decompressed index with "\\n" in front; raises what decompressing met."""
+    def finish(self) -> None:
+        """Raises what decompressing met, or that the text has not the signed size."""
         self._guarded(b"", final=True)
         if self._error is not None:
             raise InflateError(str(self._error) or type(self._error).__name__)
@@ -105,7 +101,6 @@ class Inflater:
             raise InflateError(
                 f"it decompresses to {self._done} bytes, not the signed {self._size}"
             )
-        return self._text
 
     def _guarded(self, block: bytes, final: bool) -> None:
         if self._error is not None:
@@ -126,13 +121,13 @@ class Inflater:
                 self._decompressor = _decompressor(data[:_MAGIC_LENGTH])
             if self._size is None:
                 out = self._decompressor.decompress(data)
-                self._text += out
             else:
                 room = self._size - self._done
                 # One byte more than fits: output past the signed size is an error, not a copy.
                 out = self._decompressor.decompress(data, room + 1)
                 if len(out) > room:
                     raise ValueError(f"it decompresses to more than the signed {self._size} bytes")
-                self._text[1 + self._done : 1 + self._done + len(out)] = out
+            if out:
+                self._sink(out)
             self._done += len(out)
             data = self._decompressor.unused_data if self._decompressor.eof else b""

@@ -252,6 +252,37 @@ def lock_release(
     """The complete lock document of one release."""
     options = options or LockOptions()
     started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=1) as npm_pool:
+        # npm tarballs are independent of the archives: downloaded while the indexes are.
+        npm_future = npm_pool.submit(_lock_npm, release, downloader, step)
+        states, resolutions = _lock_archives(release, downloader, options, step, warn, arch_pool)
+        step(f"{release.name}: resolved in {time.monotonic() - started:.1f}s")
+        npm = npm_future.result()
+    document = build_document(release, states, resolutions, npm)
+
+    checked = sum(len(entries) for entries in document["packages"].values())
+    step(f"{release.name}: checking that the {checked} locked .debs can be downloaded")
+    unavailable = availability.find_unavailable(document["packages"], downloader)
+    if options.require_available:
+        availability.require_available(release.name, unavailable)
+    document["unavailable"] = unavailable
+    document["unavailable_sets"] = availability.unavailable_sets(document["sets"], unavailable)
+    for line in availability.summaries(
+        release.name, document["packages"], unavailable, document["unavailable_sets"]
+    ):
+        warn(line)
+    return document
+
+
+def _lock_archives(
+    release: ReleaseSpec,
+    downloader: Downloader,
+    options: LockOptions,
+    step: Callable[[str], None],
+    warn: Callable[[str], None],
+    arch_pool: Executor | None,
+) -> tuple[list[ArchiveState], dict[str, dict[str, Resolution]]]:
+    """The verified archives and every architecture's resolutions."""
     step(f"{release.name} ({release.codename}): verifying {len(release.archives)} archives")
     with ThreadPoolExecutor(max_workers=max(1, downloader.jobs)) as pool:
         states = list(
@@ -273,31 +304,20 @@ def lock_release(
     )
     if arch_pool is None:
         with ThreadPoolExecutor(max_workers=ARCH_WORKERS) as own_pool:
-            resolutions = resolve_all(release, sources, downloader, own_pool)
-    else:
-        resolutions = resolve_all(release, sources, downloader, arch_pool)
-    step(f"{release.name}: resolved in {time.monotonic() - started:.1f}s")
+            return states, resolve_all(release, sources, downloader, own_pool)
+    return states, resolve_all(release, sources, downloader, arch_pool)
 
+
+def _lock_npm(
+    release: ReleaseSpec, downloader: Downloader, step: Callable[[str], None]
+) -> dict[str, dict[str, dict]]:
     npm = {}
     for spec in release.npm:
         step(f"{release.name}: locking npm set {spec.name}")
         npm[spec.name] = {
             arch: entry.to_json() for arch, entry in lock_npm_set(spec, downloader).items()
         }
-    document = build_document(release, states, resolutions, npm)
-
-    checked = sum(len(entries) for entries in document["packages"].values())
-    step(f"{release.name}: checking that the {checked} locked .debs can be downloaded")
-    unavailable = availability.find_unavailable(document["packages"], downloader)
-    if options.require_available:
-        availability.require_available(release.name, unavailable)
-    document["unavailable"] = unavailable
-    document["unavailable_sets"] = availability.unavailable_sets(document["sets"], unavailable)
-    for line in availability.summaries(
-        release.name, document["packages"], unavailable, document["unavailable_sets"]
-    ):
-        warn(line)
-    return document
+    return npm
 
 
 def build_document(

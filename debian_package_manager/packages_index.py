@@ -11,6 +11,7 @@ python-debian's deb822 about 5 s.
 from __future__ import annotations
 
 import re
+from array import array
 from dataclasses import dataclass
 
 from debian_package_manager.errors import VerificationError
@@ -52,6 +53,7 @@ RAW_FIELDS = (
 )
 _SLOT = {name: position for position, name in enumerate(RAW_FIELDS, start=3)}  # in a Row
 _PROVIDES = _SLOT["provides"]
+OFFSET = "Q"  # the array type of stanza offsets
 
 # One package as plain builtins: (name, version, architecture, *raw fields as bytes or None in
 # RAW_FIELDS order).
@@ -82,8 +84,8 @@ class IndexTable:
     versions: list[str]
     architectures: list[str]
     provides: dict[int, bytes]  # stanza number -> raw Provides (a sixth of packages have one)
-    starts: list[int]
-    ends: list[int]
+    starts: array  # of OFFSET: a tenth of the memory of a list of ints
+    ends: array
 
     def packages(self, suite: str) -> list[BinaryPackage]:
         make = BinaryPackage
@@ -96,66 +98,106 @@ class IndexTable:
 
 
 def scan_index(text: bytes | bytearray, suite: str) -> IndexTable:
-    """The IndexTable of a decompressed index. The scan needs a "\n" in front (a blank line
-    more or less makes no difference to an index); a text without one is copied to add it.
+    """The IndexTable of a decompressed index, scanned in one piece (see Scanner). The scan
+    needs a "\n" in front (a blank line more or less makes no difference to an index); a text
+    without one is copied to add it."""
+    if not text.startswith(b"\n"):
+        text = b"\n" + text
+    scanner = Scanner(suite)
+    scanner.feed(text)
+    return IndexTable(text, *scanner.columns())
+
+
+class Scanner:
+    """Scans an index's text while it arrives: feed() its pieces in order, the first starting
+    with "\n", then columns(). Whole stanzas are scanned a segment of about a megabyte at a
+    time, so neither the text nor more than a segment of it need be in memory.
 
     Every stanza must carry Package, Version and Architecture; Filename, Size and SHA256 are
     checked when a stanza is parsed, so only for the packages resolution reads. `suite` only
     names the index in error messages: a cached table serves whichever suite lists the file.
     """
-    if not text.startswith(b"\n"):
-        text = b"\n" + text
-    names: list[bytes | None] = []
-    versions: list[bytes | None] = []
-    architectures: list[bytes | None] = []
-    provides: dict[int, bytes] = {}
-    starts: list[int] = []
-    ends: list[int] = []
-    name = version = architecture = provided = None
-    start = 1
-    for match in _SCAN.finditer(text):
-        field = match.lastindex
-        if field is None:  # the line end before a blank line: the stanza ends after it
-            end = match.end()
-            if name or version or architecture or provided:
-                if provided is not None:
-                    provides[len(names)] = _unfold(provided)
-                names.append(name)
-                versions.append(version)
-                architectures.append(architecture)
-                starts.append(start)
-                ends.append(end)
-                name = version = architecture = provided = None
-            start = end + 1
-        elif field == 1:
-            name = match.group(1)
-        elif field == 2:
-            version = match.group(2)
-        elif field == 3:
-            architecture = match.group(3)
-        else:
-            provided = match.group(4)
-    if name or version or architecture or provided:  # the last stanza, without a blank line
-        if provided is not None:
-            provides[len(names)] = _unfold(provided)
-        names.append(name)
-        versions.append(version)
-        architectures.append(architecture)
-        starts.append(start)
-        ends.append(len(text))
-    columns = [_decoded(column) for column in (names, versions, architectures)]
-    if not all(map(all, columns)):
-        _raise_incomplete(columns, suite)
-    shared: dict[str, str] = {}  # a handful of architectures: one string each, not 63k
-    return IndexTable(
-        text=text,
-        names=columns[0],
-        versions=columns[1],
-        architectures=[shared.setdefault(a, a) for a in columns[2]],
-        provides=provides,
-        starts=starts,
-        ends=ends,
-    )
+
+    SEGMENT = 1 << 20
+
+    def __init__(self, suite: str):
+        self._suite = suite
+        self._names: list[bytes | None] = []
+        self._versions: list[bytes | None] = []
+        self._architectures: list[bytes | None] = []
+        self._provides: dict[int, bytes] = {}
+        self._starts = array(OFFSET)
+        self._ends = array(OFFSET)
+        self._pending: list[bytes] = []  # text not scanned yet, from offset self._base
+        self._pending_size = 0
+        self._base = 0
+
+    def feed(self, piece: bytes | bytearray) -> None:
+        self._pending.append(piece)
+        self._pending_size += len(piece)
+        if self._pending_size >= self.SEGMENT:
+            self._scan_pending(final=False)
+
+    def columns(self) -> tuple[list[str], list[str], list[str], dict[int, bytes], array, array]:
+        """The scanned columns, in IndexTable's order after `text`."""
+        self._scan_pending(final=True)
+        columns = [
+            _decoded(column) for column in (self._names, self._versions, self._architectures)
+        ]
+        if not all(map(all, columns)):
+            _raise_incomplete(columns, self._suite)
+        shared: dict[str, str] = {}  # a handful of architectures: one string each, not 63k
+        architectures = [shared.setdefault(a, a) for a in columns[2]]
+        return columns[0], columns[1], architectures, self._provides, self._starts, self._ends
+
+    def _scan_pending(self, final: bool) -> None:
+        data = b"".join(self._pending)
+        # A segment ends with the last line before a blank line: its stanzas are whole, and
+        # the rest (from that blank line's "\n") starts the next segment with a "\n".
+        cut = len(data) if final else data.rfind(b"\n\n") + 1
+        if cut <= 0:
+            self._pending = [data]
+            return
+        self._scan(memoryview(data)[:cut], self._base)
+        self._pending = [data[cut:]]
+        self._pending_size = len(data) - cut
+        self._base += cut
+
+    def _scan(self, segment: memoryview, base: int) -> None:
+        names, versions, architectures = self._names, self._versions, self._architectures
+        provides, starts, ends = self._provides, self._starts, self._ends
+        name = version = architecture = provided = None
+        start = 1
+        for match in _SCAN.finditer(segment):
+            field = match.lastindex
+            if field is None:  # the line end before a blank line: the stanza ends after it
+                end = match.end()
+                if name or version or architecture or provided:
+                    if provided is not None:
+                        provides[len(names)] = _unfold(provided)
+                    names.append(name)
+                    versions.append(version)
+                    architectures.append(architecture)
+                    starts.append(base + start)
+                    ends.append(base + end)
+                    name = version = architecture = provided = None
+                start = end + 1
+            elif field == 1:
+                name = match.group(1)
+            elif field == 2:
+                version = match.group(2)
+            elif field == 3:
+                architecture = match.group(3)
+            else:
+                provided = match.group(4)
+        if name or version or architecture or provided:  # the segment's last stanza
+            if provided is not None:
+                provides[len(names)] = _unfold(provided)
+            names.append(name)
+            versions.append(version)
+            architectures.append(architecture)
+            starts.append(base + start)
+            ends.append(base + len(segment))
 
 
 def _decoded(values: list[bytes | None]) -> list[str]:

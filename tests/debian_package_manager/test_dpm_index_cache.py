@@ -44,6 +44,13 @@ def _table() -> IndexTable:
     return scan_index(INDEX.encode(), "s")
 
 
+def store_table(cache, sha, table):
+    entry = index_cache.EntryWriter(cache, sha)
+    entry.write(table.text)
+    columns = (table.names, table.versions, table.architectures)
+    return entry.finish((*columns, table.provides, table.starts, table.ends))
+
+
 def _same(loaded: IndexTable, table: IndexTable) -> bool:
     return bytes(loaded.text) == table.text and [p.to_row() for p in loaded.packages("s")] == [
         p.to_row() for p in table.packages("s")
@@ -53,7 +60,8 @@ def _same(loaded: IndexTable, table: IndexTable) -> bool:
 def test_round_trip(tmp_path):
     cache = HashCache(tmp_path)
     assert index_cache.load_table(cache, SHA) is None
-    index_cache.store_table(cache, SHA, _table())
+    stored = store_table(cache, SHA, _table())
+    assert isinstance(stored.text, memoryview) and _same(stored, _table())  # from the entry
     loaded = index_cache.load_table(cache, SHA)
     assert _same(loaded, _table()) and loaded.provides == {1: b" tzdata-bookworm"}
     assert not list((tmp_path / "tmp").iterdir())  # the temp file was renamed, not left
@@ -69,7 +77,7 @@ def test_damaged_entries_are_dropped(tmp_path):
         lambda data: b"dpm-parsed-index 0" + data[data.index(b"\n") :],  # another format
         lambda data: b"",
     ):
-        index_cache.store_table(cache, SHA, _table())
+        store_table(cache, SHA, _table())
         good = good or path.read_bytes()
         path.write_bytes(damage(good))
         assert index_cache.load_table(cache, SHA) is None
@@ -86,7 +94,7 @@ def test_damaged_entries_are_dropped(tmp_path):
 )
 def test_digest_right_but_columns_wrong(tmp_path, columns):
     cache = HashCache(tmp_path)
-    rest = len(columns).to_bytes(8, "big") + columns + b"\nPackage: x\n"
+    rest = b"\nPackage: x\n" + columns + len(columns).to_bytes(8, "big")
     path = index_cache.entry_path(cache, SHA)
     path.parent.mkdir(parents=True)
     path.write_bytes(
@@ -94,6 +102,15 @@ def test_digest_right_but_columns_wrong(tmp_path, columns):
     )
     assert index_cache.load_table(cache, SHA) is None
     assert not path.exists()
+
+
+def test_a_discarded_entry_leaves_nothing(tmp_path):
+    cache = HashCache(tmp_path)
+    entry = index_cache.EntryWriter(cache, SHA)
+    entry.write(b"\nPackage: x\n")
+    entry.discard()
+    assert not list((tmp_path / "tmp").iterdir())
+    assert not index_cache.entry_path(cache, SHA).exists()
 
 
 def _entries(workspace):
@@ -104,9 +121,9 @@ def _count_reads(monkeypatch):
     calls = []
     real = index_loader.read_table
 
-    def counting(source, path):
+    def counting(source, cache, download):
         calls.append(source.compressed.path)
-        return real(source, path)
+        return real(source, cache, download)
 
     monkeypatch.setattr(index_loader, "read_table", counting)
     return calls
@@ -163,21 +180,29 @@ def _from(path):
     return lambda source, tee: path  # the compressed file was in the download cache
 
 
+def read_table(tmp_path, source, download):
+    cache = HashCache(tmp_path / "cache")
+    try:
+        return index_loader.read_table(source, cache, download)
+    finally:
+        assert not list((tmp_path / "cache" / "tmp").iterdir())  # no temp file is left
+
+
 def test_read_table_checks_the_signed_plain_index(tmp_path):
     text = (INDEX + "\n") * 50
     path = tmp_path / "Packages.xz"
     path.write_bytes(lzma.compress(text.encode()))
     plain = IndexFile("main/binary-amd64/Packages", hashlib.sha256(text.encode()).hexdigest(), 0)
     with pytest.raises(VerificationError, match="more than the signed 0 bytes"):
-        index_loader.read_table(_source(plain), _from(path))
+        read_table(tmp_path, _source(plain), _from(path))
     plain = IndexFile(plain.path, plain.sha256, len(text.encode()))
-    assert len(index_loader.read_table(_source(plain), _from(path)).names) == 100
+    assert len(read_table(tmp_path, _source(plain), _from(path)).names) == 100
     other = IndexFile(plain.path, "0" * 64, plain.size)
     with pytest.raises(VerificationError, match="decompresses to other data"):
-        index_loader.read_table(_source(other), _from(path))
+        read_table(tmp_path, _source(other), _from(path))
     path.write_bytes(lzma.compress(text.encode())[:300])
     with pytest.raises(VerificationError, match="cannot decompress s main/binary-amd64"):
-        index_loader.read_table(_source(), _from(path))
+        read_table(tmp_path, _source(), _from(path))
 
 
 def test_read_table_decompresses_the_last_download_attempt_as_it_arrives(tmp_path):
@@ -195,11 +220,11 @@ def test_read_table_decompresses_the_last_download_attempt_as_it_arrives(tmp_pat
             sink(compressed[start : start + 7])
         return path
 
-    assert len(index_loader.read_table(_source(plain), download).names) == 100
+    assert len(read_table(tmp_path, _source(plain), download).names) == 100
 
     def garbage(source, tee):
         tee()(b"\xfd7zXZ\x00 and then not xz")
         return path
 
     with pytest.raises(VerificationError, match="cannot decompress"):
-        index_loader.read_table(_source(plain), garbage)
+        read_table(tmp_path, _source(plain), garbage)

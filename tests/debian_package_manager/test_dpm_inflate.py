@@ -16,10 +16,12 @@ FORMATS = {"xz": lzma.compress, "gz": gzip.compress, "bz2": bz2.compress, "plain
 
 
 def _inflate(blocks, size):
-    inflater = Inflater(size)
+    pieces = []
+    inflater = Inflater(size, pieces.append)
     for block in blocks:
         inflater.feed(block)
-    return inflater.result()
+    inflater.finish()
+    return b"\n" + b"".join(pieces)
 
 
 @pytest.mark.parametrize("compress", FORMATS.values(), ids=FORMATS.keys())
@@ -47,20 +49,33 @@ def test_the_signed_size_is_exact(compress):
 
 
 def test_a_bomb_is_not_inflated_past_the_signed_size():
-    inflater = Inflater(100)
+    pieces = []
+    inflater = Inflater(100, pieces.append)
     inflater.feed(lzma.compress(b"\0" * (1 << 26)))  # 64 MB from 10 kB
     with pytest.raises(InflateError, match="more than the signed 100 bytes"):
-        inflater.result()
-    assert len(inflater._text) == 101
+        inflater.finish()
+    assert pieces == []  # the piece past the size was not handed on
 
 
-def test_errors_wait_for_result_and_later_blocks_are_ignored():
-    inflater = Inflater(len(DATA))
+def test_errors_wait_for_finish_and_later_blocks_are_ignored():
+    pieces = []
+    inflater = Inflater(len(DATA), pieces.append)
     inflater.feed(b"\xfd7zXZ\x00 not xz after all")
     inflater.feed(lzma.compress(DATA))
+    assert pieces == []
     with pytest.raises(InflateError):
-        inflater.result()
+        inflater.finish()
+
+
+def test_an_error_of_the_sink_is_kept_for_finish():
+    def full(piece):
+        raise OSError(28, "No space left on device")
+
+    inflater = Inflater(len(DATA), full)
+    inflater.feed(lzma.compress(DATA))
+    with pytest.raises(InflateError, match="No space left"):
+        inflater.finish()
 
 
 def test_empty_plain_index():
-    assert Inflater(0).result() == b"\n"
+    assert _inflate([], 0) == b"\n"

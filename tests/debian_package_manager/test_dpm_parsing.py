@@ -13,9 +13,15 @@ from debian import deb822
 from debian.debian_support import version_compare
 
 from debian_package_manager import index_loader
+from debian_package_manager.cache import HashCache
 from debian_package_manager.errors import VerificationError
 from debian_package_manager.index_loader import IndexSource
-from debian_package_manager.packages_index import packages_from_text, scan_index
+from debian_package_manager.packages_index import (
+    IndexTable,
+    Scanner,
+    packages_from_text,
+    scan_index,
+)
 from debian_package_manager.relations import Relation, parse_relations, version_satisfies
 from debian_package_manager.release import IndexFile, find_index, parse_release
 
@@ -103,6 +109,29 @@ def test_scan_unfolds_a_multi_line_provides_like_the_stanza_parser():
     assert package.to_row()[11] == b" libfoo (= 1.2), libfoo-abi-1"  # the stanza's own parse
 
 
+@pytest.mark.parametrize("piece", [1, 7, 100, 1 << 20])
+def test_a_text_scanned_in_pieces_gives_the_same_table(piece, monkeypatch):
+    monkeypatch.setattr(Scanner, "SEGMENT", 50)  # many segments, cut at many blank lines
+    text = ("\n" + INDEX + "\n\n") * 7
+    scanner = Scanner("s")
+    data = text.encode()
+    for start in range(0, len(data), piece):
+        scanner.feed(data[start : start + piece])
+    whole = scan_index(data, "s")
+    assert scanner.columns() == (
+        whole.names,
+        whole.versions,
+        whole.architectures,
+        whole.provides,
+        whole.starts,
+        whole.ends,
+    )
+    table = IndexTable(data, *scanner.columns())
+    assert [_fields(p) for p in table.packages("s")] == [
+        _fields(p) for p in packages_from_text(text)
+    ]
+
+
 def test_a_field_name_inside_a_description_is_not_a_field():
     text = INDEX.replace(" with a long\n", " with a long\n Package: not-a-package\n")
     assert [p.name for p in packages_from_text(text)] == ["libfoo1", "foo-data"]
@@ -139,15 +168,15 @@ def test_compressed_and_broken_indexes(tmp_path, compress):
     path = tmp_path / "Packages.xz"
     source = IndexSource("s", "amd64", "http://unused", _index_file(), None)
     path.write_bytes(compress(INDEX.encode()))
-    table = index_loader.read_table(source, lambda source, tee: path)
+    table = index_loader.read_table(source, HashCache(tmp_path / "cache"), lambda source, tee: path)
     assert [p.name for p in table.packages("s")] == ["libfoo1", "foo-data"]
     if compress(b"x") != b"x":
         path.write_bytes(compress(INDEX.encode())[:50])
         with pytest.raises(VerificationError, match="cannot decompress s main/binary-amd64"):
-            index_loader.read_table(source, lambda source, tee: path)
+            index_loader.read_table(source, HashCache(tmp_path / "cache"), lambda source, tee: path)
     path.write_bytes(compress(b"Package: caf\xe9\nVersion: 1\nArchitecture: all\n"))
     with pytest.raises(VerificationError, match="index is not UTF-8"):
-        index_loader.read_table(source, lambda source, tee: path)
+        index_loader.read_table(source, HashCache(tmp_path / "cache"), lambda source, tee: path)
 
 
 def _index_file():
