@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -159,6 +160,12 @@ def fetch_index(downloader: Downloader, source: IndexSource, tee: Tee | None = N
         ) from None
 
 
+# Building a candidate map holds the GIL throughout, so two at once are no faster than one after
+# the other, and one after the other the second finds most Provides fields parsed already (the
+# architectures of a release share nearly all of them; parse_relations remembers).
+_ONE_INDEX_AT_A_TIME = threading.Lock()
+
+
 def resolve_arch(
     release: ReleaseSpec, arch: str, package_lists: list[list[BinaryPackage]]
 ) -> dict[str, Resolution]:
@@ -170,9 +177,10 @@ def resolve_arch(
             source=release.base.source,
             remedy=release.base.ref.remedy,
         )
-    arch_index = build_index(
-        release.name, arch, debian_arch(arch), package_lists, release.pins, base_pins
-    )
+    with _ONE_INDEX_AT_A_TIME:
+        arch_index = build_index(
+            release.name, arch, debian_arch(arch), package_lists, release.pins, base_pins
+        )
     resolutions = {
         spec.name: resolve(arch_index, spec.name, spec.packages, spec.exclude, spec.no_dependencies)
         for spec in release.sets
