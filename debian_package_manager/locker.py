@@ -116,11 +116,10 @@ def by_hash_url(state: ArchiveState, index: IndexFile) -> str:
 
 
 # Architectures whose indexes are loaded and resolved at once, over every release of a run. Each
-# holds its indexes' packages (about 100 MB for bookworm's amd64) until its sets are resolved,
-# so this bounds peak memory. One is as fast as two: an index is decompressed and hashed in a
-# thread of its own while it is parsed (index_loader._ReadAhead; lzma and hashlib release the
-# GIL), and loading cached rows holds the GIL anyway. Measured on the python3 set, cold: peak
-# 159 MB with one, 209-224 MB with two, the same CPU time.
+# holds its indexes' scanned columns and packages (about 30 MB for bookworm's amd64; the text
+# stays in the cache entry's mapping) until its sets are resolved, so this bounds peak memory.
+# Two keep both cores decompressing (xz releases the GIL). Measured on the python3 set, cold,
+# alternating at load 3.5: 2.13-2.72 s with two, 2.65-2.78 s with one; peak 147 MB, 118 MB.
 ARCH_WORKERS = 2
 
 
