@@ -180,7 +180,7 @@ def parse_benchmark() -> None:
     from debian_package_manager.cache import HashCache, default_cache_dir
     from debian_package_manager.config import load_config
     from debian_package_manager.fetch import Downloader, Expected
-    from debian_package_manager.index_loader import decompress
+    from debian_package_manager.inflate import Inflater
     from debian_package_manager.locker import LockOptions, by_hash_url, fetch_archive
     from debian_package_manager.packages_index import scan_index
 
@@ -190,7 +190,11 @@ def parse_benchmark() -> None:
     state = fetch_archive(release, archive, downloader, LockOptions(), lambda message: None)
     index = state.indexes["amd64"][0]
     path = downloader.fetch(by_hash_url(state, index), Expected("sha256", index.sha256, index.size))
-    data = decompress(path.read_bytes())
+    pieces: list[bytes] = []
+    inflater = Inflater(None, pieces.append)
+    inflater.feed(path.read_bytes())
+    inflater.finish()
+    data = b"".join(pieces)
 
     def timed(function) -> tuple[float, int]:
         started = time.perf_counter()
