@@ -3,9 +3,11 @@ rebuilt; only indexes that passed the signed hash chain get an entry."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import lzma
 import marshal
+import sys
 
 import pytest
 from dpm_archive import index_path
@@ -228,3 +230,10 @@ def test_read_table_decompresses_the_last_download_attempt_as_it_arrives(tmp_pat
 
     with pytest.raises(VerificationError, match="cannot decompress"):
         read_table(tmp_path, _source(plain), garbage)
+
+
+def test_a_lock_restores_the_interpreter_settings_it_changes(workspace):
+    workspace.write_config()
+    interval, collecting = sys.getswitchinterval(), gc.isenabled()
+    assert workspace.lock() == 0
+    assert (sys.getswitchinterval(), gc.isenabled()) == (interval, collecting)
