@@ -13,20 +13,22 @@ Positive answers are remembered in the cache, keyed by the file's sha256, size a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import threading
 import time
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import requests
 
 from debian_package_manager import __version__
-from debian_package_manager.cache import HashCache, file_digest
+from debian_package_manager.cache import HashCache
 from debian_package_manager.errors import FetchError, NotFoundError
 from debian_package_manager.progress import Progress
 
@@ -37,6 +39,7 @@ BLOCK = 1 << 16
 HEAD_REFUSED = frozenset({400, 403, 405, 501})
 AVAILABLE = "available"  # the cache's marker kind for availability answers
 _CONTENT_RANGE = re.compile(r"^bytes\s+0-0/(\d+)$")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,11 @@ class Expected:
     algorithm: str
     hexdigest: str
     size: int | None = None
+
+
+# Makes a callable that sees every block of one download attempt as it arrives (a retry gets a
+# fresh one: it starts over). The blocks are not verified yet when it sees them.
+Tee = Callable[[], Callable[[bytes], None]]
 
 
 class _Transient(Exception):
@@ -70,8 +78,8 @@ class Downloader:
         self.timeout = timeout
         self.jobs = jobs
         self._local = threading.local()
-        self._documents: dict[str, bytes] = {}  # get_once() results of this run
-        self._digests: dict[tuple[str, str], str] = {}  # file_digest() results of this run
+        self._once: dict[object, Future] = {}  # once() results of this run
+        self._once_lock = threading.Lock()
         self._verified: set[Path] = set()  # cache files already re-hashed in this run
         self.network_requests = 0  # counted so tests and the benchmark can see cache hits
 
@@ -83,25 +91,54 @@ class Downloader:
 
     def get_once(self, url: str, *, headers: dict[str, str] | None = None) -> bytes:
         """get(), fetched once per Downloader: every release of one run sees the same answer."""
-        if url not in self._documents:
-            self._documents[url] = self.get(url, headers=headers)
-        return self._documents[url]
+        return self.once(("get", url), lambda: self.get(url, headers=headers))
 
-    def digest_of(self, path: Path, algorithm: str) -> str:
-        """file_digest() of a cached file, computed once per run (npm tarballs are 50 MB)."""
-        key = (str(path), algorithm)
-        if key not in self._digests:
-            self._digests[key] = file_digest(path, algorithm)
-        return self._digests[key]
+    def once(self, key: object, compute: Callable[[], T]) -> T:
+        """compute()'s result (or error), computed once per run under `key`: a thread asking
+        while another computes it waits for that answer instead of fetching it again."""
+        with self._once_lock:
+            future = self._once.get(key)
+            owner = future is None
+            if owner:
+                future = self._once[key] = Future()
+        if owner:
+            try:
+                future.set_result(compute())
+            except BaseException as error:
+                future.set_exception(error)
+        return future.result()
 
-    def fetch(self, url: str, expected: Expected) -> Path:
-        """The path of a verified file: from the cache, or downloaded, checked and cached."""
+    def measure(self, url: str, expected: Expected, algorithm: str) -> tuple[int, str]:
+        """Size and `algorithm` digest of a download that is checked against `expected` but
+        not kept: for files of which only these facts are wanted (npm tarballs, 50 MB)."""
+        digest = hashlib.new(algorithm)
+        size = 0
+
+        def tee() -> Callable[[bytes], None]:
+            nonlocal digest, size
+            digest, size = hashlib.new(algorithm), 0  # a retry starts over
+
+            def sink(block: bytes) -> None:
+                nonlocal size
+                digest.update(block)
+                size += len(block)
+
+            return sink
+
+        self._with_retries(url, lambda: self._download(url, expected, tee, keep=False))
+        return size, digest.hexdigest()
+
+    def fetch(self, url: str, expected: Expected, tee: Tee | None = None) -> Path:
+        """The path of a verified file: from the cache, or downloaded, checked and cached.
+
+        `tee` sees the blocks of a download (not of a cached file) while they arrive.
+        """
         path = self.cache.path(expected.algorithm, expected.hexdigest)
         if path in self._verified:  # both releases of a run share npm tarballs
             return path
         cached = self.cache.get(expected.algorithm, expected.hexdigest)
         if cached is None:
-            cached = self._with_retries(url, lambda: self._download(url, expected))
+            cached = self._with_retries(url, lambda: self._download(url, expected, tee))
         self._verified.add(cached)
         return cached
 
@@ -275,17 +312,24 @@ class Downloader:
         self._read(url, response, None, chunks.append)
         return b"".join(chunks)
 
-    def _download(self, url: str, expected: Expected) -> Path:
+    def _download(
+        self, url: str, expected: Expected, tee: Tee | None = None, keep: bool = True
+    ) -> Path | None:
+        """Download, check and cache a file (keep=False: only check it; None is returned)."""
         response = self._open(url, {})
         self.progress.download_started(url, expected.size)
         digest = hashlib.new(expected.algorithm)
-        fd, temp_path = self.cache.new_temp_file()
+        also = tee() if tee is not None else None
+        fd, temp_path = self.cache.new_temp_file() if keep else (None, None)
         try:
-            with os.fdopen(fd, "wb") as out:
+            with os.fdopen(fd, "wb") if keep else contextlib.nullcontext() as out:
 
                 def sink(block: bytes) -> None:
                     digest.update(block)
-                    out.write(block)
+                    if out is not None:
+                        out.write(block)
+                    if also is not None:
+                        also(block)
 
                 size = self._read(url, response, expected.size, sink)
             if expected.size is not None and size != expected.size:
@@ -298,9 +342,12 @@ class Downloader:
                     f"{expected.algorithm} mismatch for {url}: expected {expected.hexdigest}, "
                     f"got {actual}; the mirror served other bytes than the signed index lists"
                 )
+            if not keep:
+                return None
             return self.cache.put(expected.algorithm, expected.hexdigest, temp_path)
         finally:
-            temp_path.unlink(missing_ok=True)
+            if temp_path is not None:
+                temp_path.unlink(missing_ok=True)
 
 
 def availability_key(sha256: str, size: int, url: str) -> str:

@@ -8,10 +8,12 @@ CLI writes the finished documents, so a failure leaves the old locks untouched.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +23,7 @@ from debian_package_manager import availability, index_loader
 from debian_package_manager.archs import debian_arch
 from debian_package_manager.config import ArchiveSpec, ReleaseSpec
 from debian_package_manager.errors import NotFoundError, VerificationError
-from debian_package_manager.fetch import Downloader, Expected
+from debian_package_manager.fetch import Downloader, Expected, Tee
 from debian_package_manager.index_loader import IndexSource
 from debian_package_manager.lockfile import LOCK_VERSION
 from debian_package_manager.npm import lock_npm_set
@@ -114,12 +116,11 @@ def by_hash_url(state: ArchiveState, index: IndexFile) -> str:
 
 
 # Architectures whose indexes are loaded and resolved at once, over every release of a run. Each
-# holds its indexes' packages (about 100 MB for bookworm's amd64) until its sets are resolved,
-# so this bounds peak memory. One is as fast as two: an index is decompressed and hashed in a
-# thread of its own while it is parsed (index_loader._ReadAhead; lzma and hashlib release the
-# GIL), and loading cached rows holds the GIL anyway. Measured on the python3 set, cold: peak
-# 159 MB with one, 209-224 MB with two, the same CPU time.
-ARCH_WORKERS = 1
+# holds its indexes' scanned columns and packages (about 30 MB for bookworm's amd64; the text
+# stays in the cache entry's mapping) until its sets are resolved, so this bounds peak memory.
+# Two keep both cores decompressing (xz releases the GIL). Measured on the python3 set, cold,
+# alternating at load 3.5: 2.13-2.72 s with two, 2.65-2.78 s with one; peak 147 MB, 118 MB.
+ARCH_WORKERS = 2
 
 
 def index_sources(release: ReleaseSpec, states: list[ArchiveState]) -> dict[str, list[IndexSource]]:
@@ -143,11 +144,11 @@ def index_sources(release: ReleaseSpec, states: list[ArchiveState]) -> dict[str,
     return sources
 
 
-def fetch_index(downloader: Downloader, source: IndexSource) -> Path:
+def fetch_index(downloader: Downloader, source: IndexSource, tee: Tee | None = None) -> Path:
     """The verified compressed index; a 404 names the configuration fix."""
     index = source.compressed
     try:
-        return downloader.fetch(source.url, Expected("sha256", index.sha256, index.size))
+        return downloader.fetch(source.url, Expected("sha256", index.sha256, index.size), tee)
     except NotFoundError as error:
         raise NotFoundError(
             f"{error}: the mirror does not serve the {index.path} that {source.suite}'s "
@@ -156,6 +157,12 @@ def fetch_index(downloader: Downloader, source: IndexSource) -> Path:
             f"'architectures'",
             error.url,
         ) from None
+
+
+# Building a candidate map holds the GIL throughout, so two at once are no faster than one after
+# the other, and one after the other the second finds most Provides fields parsed already (the
+# architectures of a release share nearly all of them; parse_relations remembers).
+_ONE_INDEX_AT_A_TIME = threading.Lock()
 
 
 def resolve_arch(
@@ -169,14 +176,19 @@ def resolve_arch(
             source=release.base.source,
             remedy=release.base.ref.remedy,
         )
-    arch_index = build_index(
-        release.name, arch, debian_arch(arch), package_lists, release.pins, base_pins
-    )
-    return {
+    with _ONE_INDEX_AT_A_TIME:
+        arch_index = build_index(
+            release.name, arch, debian_arch(arch), package_lists, release.pins, base_pins
+        )
+    resolutions = {
         spec.name: resolve(arch_index, spec.name, spec.packages, spec.exclude, spec.no_dependencies)
         for spec in release.sets
         if arch in spec.architectures
     }
+    for resolution in resolutions.values():
+        for package in resolution.packages.values():
+            package.to_row()  # parsed now, so that it lets go of its index's table
+    return resolutions
 
 
 def resolve_all(
@@ -185,38 +197,30 @@ def resolve_all(
     downloader: Downloader,
     arch_pool: Executor,
 ) -> dict[str, dict[str, Resolution]]:
-    """Every architecture's resolutions; downloads overlap decompression and parsing.
+    """Every architecture's resolutions, ARCH_WORKERS architectures at a time.
 
-    Indexes without a parsed cache entry are all requested at once (I/O, in the downloader's
-    threads); each architecture task then waits only for its own files.
+    An architecture's indexes are loaded side by side, each decompressed while it downloads:
+    its big main index is the critical path, and the suites' small ones come along.
     """
     archs = [a for a in release.architectures if any(a in s.architectures for s in release.sets)]
     cache = downloader.cache
-    with ThreadPoolExecutor(max_workers=max(1, downloader.jobs)) as download_pool:
-        downloads: dict[str, Future[Path]] = {
-            source.url: download_pool.submit(fetch_index, downloader, source)
-            for arch in archs
-            for source in sources.get(arch, [])
-            if not index_loader.is_cached(source, cache)
-        }
 
-        def download(source: IndexSource) -> Path:
-            future = downloads.get(source.url)
-            return future.result() if future else fetch_index(downloader, source)
+    def load(source: IndexSource) -> list[BinaryPackage]:
+        download = functools.partial(fetch_index, downloader)
+        return index_loader.load_table(source, cache, download).packages(source.suite)
 
-        def arch_task(arch: str) -> dict[str, Resolution]:
-            lists = [
-                index_loader.load_packages(source, cache, download)
-                for source in sources.get(arch, [])
-            ]
-            return resolve_arch(release, arch, lists)
+    def arch_task(arch: str) -> dict[str, Resolution]:
+        arch_sources = sources.get(arch, [])
+        with ThreadPoolExecutor(max_workers=max(1, len(arch_sources))) as index_pool:
+            lists = list(index_pool.map(load, arch_sources))
+        return resolve_arch(release, arch, lists)
 
-        futures = {arch: arch_pool.submit(arch_task, arch) for arch in archs}
-        try:
-            return {arch: future.result() for arch, future in futures.items()}
-        finally:
-            for future in [*futures.values(), *downloads.values()]:
-                future.cancel()  # after a failure: do not start what is no longer needed
+    futures = {arch: arch_pool.submit(arch_task, arch) for arch in archs}
+    try:
+        return {arch: future.result() for arch, future in futures.items()}
+    finally:
+        for future in futures.values():
+            future.cancel()  # after a failure: do not start what is no longer needed
 
 
 def lock_releases(
@@ -255,6 +259,37 @@ def lock_release(
     """The complete lock document of one release."""
     options = options or LockOptions()
     started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=1) as npm_pool:
+        # npm tarballs are independent of the archives: downloaded while the indexes are.
+        npm_future = npm_pool.submit(_lock_npm, release, downloader, step)
+        states, resolutions = _lock_archives(release, downloader, options, step, warn, arch_pool)
+        step(f"{release.name}: resolved in {time.monotonic() - started:.1f}s")
+        npm = npm_future.result()
+    document = build_document(release, states, resolutions, npm)
+
+    checked = sum(len(entries) for entries in document["packages"].values())
+    step(f"{release.name}: checking that the {checked} locked .debs can be downloaded")
+    unavailable = availability.find_unavailable(document["packages"], downloader)
+    if options.require_available:
+        availability.require_available(release.name, unavailable)
+    document["unavailable"] = unavailable
+    document["unavailable_sets"] = availability.unavailable_sets(document["sets"], unavailable)
+    for line in availability.summaries(
+        release.name, document["packages"], unavailable, document["unavailable_sets"]
+    ):
+        warn(line)
+    return document
+
+
+def _lock_archives(
+    release: ReleaseSpec,
+    downloader: Downloader,
+    options: LockOptions,
+    step: Callable[[str], None],
+    warn: Callable[[str], None],
+    arch_pool: Executor | None,
+) -> tuple[list[ArchiveState], dict[str, dict[str, Resolution]]]:
+    """The verified archives and every architecture's resolutions."""
     step(f"{release.name} ({release.codename}): verifying {len(release.archives)} archives")
     with ThreadPoolExecutor(max_workers=max(1, downloader.jobs)) as pool:
         states = list(
@@ -276,31 +311,20 @@ def lock_release(
     )
     if arch_pool is None:
         with ThreadPoolExecutor(max_workers=ARCH_WORKERS) as own_pool:
-            resolutions = resolve_all(release, sources, downloader, own_pool)
-    else:
-        resolutions = resolve_all(release, sources, downloader, arch_pool)
-    step(f"{release.name}: resolved in {time.monotonic() - started:.1f}s")
+            return states, resolve_all(release, sources, downloader, own_pool)
+    return states, resolve_all(release, sources, downloader, arch_pool)
 
+
+def _lock_npm(
+    release: ReleaseSpec, downloader: Downloader, step: Callable[[str], None]
+) -> dict[str, dict[str, dict]]:
     npm = {}
     for spec in release.npm:
         step(f"{release.name}: locking npm set {spec.name}")
         npm[spec.name] = {
             arch: entry.to_json() for arch, entry in lock_npm_set(spec, downloader).items()
         }
-    document = build_document(release, states, resolutions, npm)
-
-    checked = sum(len(entries) for entries in document["packages"].values())
-    step(f"{release.name}: checking that the {checked} locked .debs can be downloaded")
-    unavailable = availability.find_unavailable(document["packages"], downloader)
-    if options.require_available:
-        availability.require_available(release.name, unavailable)
-    document["unavailable"] = unavailable
-    document["unavailable_sets"] = availability.unavailable_sets(document["sets"], unavailable)
-    for line in availability.summaries(
-        release.name, document["packages"], unavailable, document["unavailable_sets"]
-    ):
-        warn(line)
-    return document
+    return npm
 
 
 def build_document(

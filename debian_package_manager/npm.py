@@ -13,8 +13,8 @@ import binascii
 import json
 import re
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 from debian_package_manager.config import NpmSpec
 from debian_package_manager.errors import FetchError, ResolutionError
@@ -96,45 +96,47 @@ def fetch_metadata(downloader: Downloader, url: str) -> bytes:
 
 
 def lock_npm_set(spec: NpmSpec, downloader: Downloader) -> dict[str, NpmEntry]:
-    """arch -> entry for every architecture of the npm set."""
-    entries = {}
-    for arch, package in sorted(spec.packages.items()):
-        metadata_url = f"{spec.registry}/{package}"
-        try:
-            document = json.loads(fetch_metadata(downloader, metadata_url))
-            versions_doc = document["versions"]
-        except (ValueError, KeyError, TypeError):
-            raise FetchError(f"{metadata_url} is not npm package metadata") from None
-        version = pick_version(list(versions_doc), spec, package)
-        dist = versions_doc[version].get("dist", {})
-        url, integrity = dist.get("tarball"), dist.get("integrity")
-        if not url or not integrity:
-            raise FetchError(f"{metadata_url}: version {version} has no tarball or integrity")
-        size, sha256 = tarball_facts(downloader, url, integrity_to_expected(integrity, url))
-        entries[arch] = NpmEntry(
-            package=package,
-            version=version,
-            integrity=integrity,
-            url=url,
-            size=size,
-            sha256=sha256,
-        )
-    return entries
+    """arch -> entry for every architecture of the npm set (tarballs downloaded side by side)."""
+    with ThreadPoolExecutor(max_workers=max(1, len(spec.packages))) as pool:
+        futures = {
+            arch: pool.submit(_lock_package, spec, package, downloader)
+            for arch, package in sorted(spec.packages.items())
+        }
+        return {arch: future.result() for arch, future in futures.items()}
+
+
+def _lock_package(spec: NpmSpec, package: str, downloader: Downloader) -> NpmEntry:
+    metadata_url = f"{spec.registry}/{package}"
+    try:
+        document = json.loads(fetch_metadata(downloader, metadata_url))
+        versions_doc = document["versions"]
+    except (ValueError, KeyError, TypeError):
+        raise FetchError(f"{metadata_url} is not npm package metadata") from None
+    version = pick_version(list(versions_doc), spec, package)
+    dist = versions_doc[version].get("dist", {})
+    url, integrity = dist.get("tarball"), dist.get("integrity")
+    if not url or not integrity:
+        raise FetchError(f"{metadata_url}: version {version} has no tarball or integrity")
+    size, sha256 = tarball_facts(downloader, url, integrity_to_expected(integrity, url))
+    return NpmEntry(
+        package=package, version=version, integrity=integrity, url=url, size=size, sha256=sha256
+    )
 
 
 def tarball_facts(downloader: Downloader, url: str, expected: Expected) -> tuple[int, str]:
     """Size and sha256 of the tarball with this integrity hash.
 
-    The lock needs only these two facts, which never change for a given integrity hash: they
-    are kept as a marker once the tarball was downloaded and verified, so a warm run neither
-    re-hashes the 50 MB tarballs (twice: the cache checks sha512, the lock wants sha256) nor
-    reads them.
+    The lock needs only these two facts, which never change for a given integrity hash: the
+    tarball is hashed while it downloads and not kept, and the facts are kept as a marker, so
+    a warm run neither downloads nor reads the 50 MB tarballs. Several releases asking for the
+    same tarball at once download it once.
     """
     key = f"{expected.algorithm}-{expected.hexdigest}"
     fields = (downloader.cache.read_marker(TARBALL_FACTS, key) or "").split()
     if len(fields) == 2 and fields[0].isdigit() and len(fields[1]) == 64:
         return int(fields[0]), fields[1]
-    path: Path = downloader.fetch(url, expected)
-    size, sha256 = path.stat().st_size, downloader.digest_of(path, "sha256")
+    size, sha256 = downloader.once(
+        (TARBALL_FACTS, key), lambda: downloader.measure(url, expected, "sha256")
+    )
     downloader.cache.put_marker(TARBALL_FACTS, key, f"{size} {sha256}\n")
     return size, sha256

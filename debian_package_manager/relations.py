@@ -37,7 +37,8 @@ def version_compare(a: str, b: str) -> int:
 _NORMALIZED_OPS = {"<": "<=", ">": ">="}
 
 
-@dataclass(frozen=True)
+# Slots: the parse cache holds tens of thousands of these over a catalog's architectures.
+@dataclass(frozen=True, slots=True)
 class Relation:
     name: str
     arch_qualifier: str | None = None  # any, native or an architecture name

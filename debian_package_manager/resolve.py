@@ -16,8 +16,9 @@ Recommends and Suggests are never followed, Conflicts/Breaks are not evaluated.
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from debian_package_manager.errors import ResolutionError
@@ -54,7 +55,7 @@ class ArchIndex:
     arch: str  # distroless name
     debian_arch: str
     candidates: dict[str, BinaryPackage]
-    providers: dict[str, list[tuple[BinaryPackage, str | None]]]  # virtual -> (pkg, version)
+    providers: Mapping[str, list[tuple[BinaryPackage, str | None]]]  # virtual -> (pkg, version)
     package_lists: Sequence[Sequence[BinaryPackage]]  # every index's packages, this arch only
     _versions: dict[str, list[BinaryPackage]] | None = None
 
@@ -153,14 +154,53 @@ def build_index(
                 f"{base_pins.remedy}"
             ),
         )
-    providers: dict[str, list[tuple[BinaryPackage, str | None]]] = {}
+    mentions: dict[str, list[BinaryPackage]] = {}
     for package in candidates.values():
-        if not package.has_provides or not package.provides:  # the first test decodes nothing
+        if not package.has_provides:  # decodes nothing
             continue
-        for group in _relations(package.provides, package, release, arch):
-            for provided in group:
-                providers.setdefault(provided.name, []).append((package, provided.version))
+        for name in {name.lower() for name in _PROVIDED_NAME.findall(package.provides)}:
+            mentions.setdefault(name, []).append(package)
+    providers = _Providers(mentions, release, arch)
     return ArchIndex(release, arch, debian_arch, candidates, providers, lists, versions or None)
+
+
+# The name that starts each alternative of a relation field, as parse_relations reads it.
+_PROVIDED_NAME = re.compile(r"(?:^|[,|])\s*([a-zA-Z0-9][a-zA-Z0-9+.\-]*)")
+
+
+class _Providers(Mapping[str, list[tuple[BinaryPackage, str | None]]]):
+    """Virtual name -> [(candidate, provided version)], in candidate order.
+
+    Parsing the Provides fields of every candidate (ten thousand) was most of building a
+    candidate map, and resolution looks up a few hundred names. So the names come from one
+    regex per field, and a field is parsed when a name it provides is first looked up.
+    """
+
+    def __init__(self, mentions: dict[str, list[BinaryPackage]], release: str, arch: str):
+        self._mentions = mentions
+        self._where = (release, arch)
+        self._parsed: dict[str, list[tuple[BinaryPackage, str | None]]] = {}
+
+    def __getitem__(self, name: str) -> list[tuple[BinaryPackage, str | None]]:
+        found = self._parsed.get(name)
+        if found is None:
+            found = self._parsed[name] = [
+                (package, provided.version)
+                for package in self._mentions[name]
+                for group in _relations(package.provides, package, *self._where)
+                for provided in group
+                if provided.name == name
+            ]
+        return found
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._mentions
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._mentions)
+
+    def __len__(self) -> int:
+        return len(self._mentions)
 
 
 @dataclass

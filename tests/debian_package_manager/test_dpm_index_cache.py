@@ -3,9 +3,11 @@ rebuilt; only indexes that passed the signed hash chain get an entry."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import lzma
-import threading
+import marshal
+import sys
 
 import pytest
 from dpm_archive import index_path
@@ -13,7 +15,7 @@ from dpm_archive import index_path
 from debian_package_manager import index_cache, index_loader
 from debian_package_manager.cache import HashCache
 from debian_package_manager.errors import VerificationError
-from debian_package_manager.packages_index import packages_from_text
+from debian_package_manager.packages_index import IndexTable, scan_index
 from debian_package_manager.release import IndexFile
 
 INDEX = """\
@@ -40,15 +42,30 @@ SHA256: bb
 SHA = "c0ffee" + "0" * 58
 
 
-def _rows():
-    return [package.to_row() for package in packages_from_text(INDEX)]
+def _table() -> IndexTable:
+    return scan_index(INDEX.encode(), "s")
+
+
+def store_table(cache, sha, table):
+    entry = index_cache.EntryWriter(cache, sha)
+    entry.write(table.text)
+    columns = (table.names, table.versions, table.architectures)
+    return entry.finish((*columns, table.provides, table.starts, table.ends))
+
+
+def _same(loaded: IndexTable, table: IndexTable) -> bool:
+    return bytes(loaded.text) == table.text and [p.to_row() for p in loaded.packages("s")] == [
+        p.to_row() for p in table.packages("s")
+    ]
 
 
 def test_round_trip(tmp_path):
     cache = HashCache(tmp_path)
-    assert index_cache.load_rows(cache, SHA) is None
-    index_cache.store_rows(cache, SHA, _rows())
-    assert index_cache.load_rows(cache, SHA) == _rows()
+    assert index_cache.load_table(cache, SHA) is None
+    stored = store_table(cache, SHA, _table())
+    assert isinstance(stored.text, memoryview) and _same(stored, _table())  # from the entry
+    loaded = index_cache.load_table(cache, SHA)
+    assert _same(loaded, _table()) and loaded.provides == {1: b" tzdata-bookworm"}
     assert not list((tmp_path / "tmp").iterdir())  # the temp file was renamed, not left
 
 
@@ -58,26 +75,44 @@ def test_damaged_entries_are_dropped(tmp_path):
     good = None
     for damage in (
         lambda data: data[: len(data) // 2],  # truncated
-        lambda data: data[:-3] + bytes([data[-3] ^ 1]) + data[-2:],  # a flipped bit
+        lambda data: data[:-3] + bytes([data[-3] ^ 1]) + data[-2:],  # a flipped bit in the text
         lambda data: b"dpm-parsed-index 0" + data[data.index(b"\n") :],  # another format
         lambda data: b"",
     ):
-        index_cache.store_rows(cache, SHA, _rows())
+        store_table(cache, SHA, _table())
         good = good or path.read_bytes()
         path.write_bytes(damage(good))
-        assert index_cache.load_rows(cache, SHA) is None
+        assert index_cache.load_table(cache, SHA) is None
         assert not path.exists()
 
 
-def test_digest_right_but_payload_not_marshal(tmp_path):
+@pytest.mark.parametrize(
+    "columns",
+    [
+        b"\xff not marshal",
+        marshal.dumps(([], [], [], {}, [])),  # a column short
+        marshal.dumps(([], [], [], [], [], [])),  # provides is not a dict
+    ],
+)
+def test_digest_right_but_columns_wrong(tmp_path, columns):
     cache = HashCache(tmp_path)
-    payload = b"\xff not marshal"
+    rest = b"\nPackage: x\n" + columns + len(columns).to_bytes(8, "big")
     path = index_cache.entry_path(cache, SHA)
     path.parent.mkdir(parents=True)
     path.write_bytes(
-        index_cache.FORMAT + b"\n" + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+        index_cache.FORMAT + b"\n" + hashlib.sha256(rest).hexdigest().encode() + b"\n" + rest
     )
-    assert index_cache.load_rows(cache, SHA) is None
+    assert index_cache.load_table(cache, SHA) is None
+    assert not path.exists()
+
+
+def test_a_discarded_entry_leaves_nothing(tmp_path):
+    cache = HashCache(tmp_path)
+    entry = index_cache.EntryWriter(cache, SHA)
+    entry.write(b"\nPackage: x\n")
+    entry.discard()
+    assert not list((tmp_path / "tmp").iterdir())
+    assert not index_cache.entry_path(cache, SHA).exists()
 
 
 def _entries(workspace):
@@ -86,13 +121,13 @@ def _entries(workspace):
 
 def _count_reads(monkeypatch):
     calls = []
-    real = index_loader.read_rows
+    real = index_loader.read_table
 
-    def counting(source, path):
+    def counting(source, cache, download):
         calls.append(source.compressed.path)
-        return real(source, path)
+        return real(source, cache, download)
 
-    monkeypatch.setattr(index_loader, "read_rows", counting)
+    monkeypatch.setattr(index_loader, "read_table", counting)
     return calls
 
 
@@ -124,7 +159,7 @@ def test_damaged_entry_is_rebuilt(workspace, monkeypatch):
     assert (workspace.locks / "debian99.lock.json").read_bytes() == first
     cache = HashCache(workspace.path / "cache")
     for entry in (truncated, flipped):
-        assert index_cache.load_rows(cache, entry.name) is not None
+        assert index_cache.load_table(cache, entry.name) is not None
 
 
 def test_index_failing_the_hash_chain_gets_no_entry(workspace, server, capsys):
@@ -143,24 +178,62 @@ def _source(plain=None) -> index_loader.IndexSource:
     return index_loader.IndexSource("s", "amd64", "http://unused", compressed, plain)
 
 
-def test_read_rows_hashes_and_reports_errors_of_the_read_ahead_thread(tmp_path, monkeypatch):
-    monkeypatch.setattr(index_loader._ReadAhead, "DEPTH", 1)
-    monkeypatch.setattr(index_loader, "BLOCK_SIZE", 64)  # many blocks through the queue
+def _from(path):
+    return lambda source, tee: path  # the compressed file was in the download cache
+
+
+def read_table(tmp_path, source, download):
+    cache = HashCache(tmp_path / "cache")
+    try:
+        return index_loader.read_table(source, cache, download)
+    finally:
+        assert not list((tmp_path / "cache" / "tmp").iterdir())  # no temp file is left
+
+
+def test_read_table_checks_the_signed_plain_index(tmp_path):
     text = (INDEX + "\n") * 50
     path = tmp_path / "Packages.xz"
     path.write_bytes(lzma.compress(text.encode()))
     plain = IndexFile("main/binary-amd64/Packages", hashlib.sha256(text.encode()).hexdigest(), 0)
-    with pytest.raises(VerificationError, match="decompresses to other data"):
-        index_loader.read_rows(_source(plain), path)  # the size is wrong
+    with pytest.raises(VerificationError, match="more than the signed 0 bytes"):
+        read_table(tmp_path, _source(plain), _from(path))
     plain = IndexFile(plain.path, plain.sha256, len(text.encode()))
-    assert len(index_loader.read_rows(_source(plain), path)) == 100
-    # Truncated: the decompressing thread fails, the parsing thread reports it.
+    assert len(read_table(tmp_path, _source(plain), _from(path)).names) == 100
+    other = IndexFile(plain.path, "0" * 64, plain.size)
+    with pytest.raises(VerificationError, match="decompresses to other data"):
+        read_table(tmp_path, _source(other), _from(path))
     path.write_bytes(lzma.compress(text.encode())[:300])
     with pytest.raises(VerificationError, match="cannot decompress s main/binary-amd64"):
-        index_loader.read_rows(_source(), path)
-    # A malformed stanza stops the parser early; the reading thread is stopped, not left.
-    path.write_bytes(lzma.compress(b"Package: x\nVersion: 1\n\n" + text.encode()))
-    before = threading.active_count()
-    with pytest.raises(VerificationError, match="lacks"):
-        index_loader.read_rows(_source(), path)
-    assert threading.active_count() == before
+        read_table(tmp_path, _source(), _from(path))
+
+
+def test_read_table_decompresses_the_last_download_attempt_as_it_arrives(tmp_path):
+    text = ((INDEX + "\n") * 50).encode()
+    compressed = lzma.compress(text)
+    plain = IndexFile("main/binary-amd64/Packages", hashlib.sha256(text).hexdigest(), len(text))
+    path = tmp_path / "Packages.xz"
+    path.write_bytes(b"not read: the blocks were seen while they arrived")
+
+    def download(source, tee):
+        broken = tee()  # a first attempt, cut off (a retry starts over)
+        broken(compressed[:100])
+        sink = tee()
+        for start in range(0, len(compressed), 7):
+            sink(compressed[start : start + 7])
+        return path
+
+    assert len(read_table(tmp_path, _source(plain), download).names) == 100
+
+    def garbage(source, tee):
+        tee()(b"\xfd7zXZ\x00 and then not xz")
+        return path
+
+    with pytest.raises(VerificationError, match="cannot decompress"):
+        read_table(tmp_path, _source(plain), garbage)
+
+
+def test_a_lock_restores_the_interpreter_settings_it_changes(workspace):
+    workspace.write_config()
+    interval, collecting = sys.getswitchinterval(), gc.isenabled()
+    assert workspace.lock() == 0
+    assert (sys.getswitchinterval(), gc.isenabled()) == (interval, collecting)

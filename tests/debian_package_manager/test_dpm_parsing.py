@@ -1,8 +1,10 @@
-"""The streaming Packages parser (checked against python-debian), relations, versions,
-Release files."""
+"""The Packages index scanner and lazy stanza parser (checked against python-debian),
+relations, versions, Release files."""
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import io
 import lzma
 
@@ -10,11 +12,18 @@ import pytest
 from debian import deb822
 from debian.debian_support import version_compare
 
-from debian_package_manager import packages_index
+from debian_package_manager import index_loader
+from debian_package_manager.cache import HashCache
 from debian_package_manager.errors import VerificationError
-from debian_package_manager.packages_index import load_index, packages_from_text, parse_packages
+from debian_package_manager.index_loader import IndexSource
+from debian_package_manager.packages_index import (
+    IndexTable,
+    Scanner,
+    packages_from_text,
+    scan_index,
+)
 from debian_package_manager.relations import Relation, parse_relations, version_satisfies
-from debian_package_manager.release import find_index, parse_release
+from debian_package_manager.release import IndexFile, find_index, parse_release
 
 INDEX = """\
 Package: libfoo1
@@ -68,19 +77,75 @@ def test_fields():
     assert second.multi_arch == "no"
 
 
-@pytest.mark.parametrize("block_size", [7, 64, 1000, 1 << 20])
-def test_blocks_cut_anywhere(block_size, monkeypatch):
-    text = (INDEX + "\n") * 20
-    reference = packages_from_text(text)
-    with io.BytesIO(text.encode()) as stream:
-        chunks = list(packages_index._iter_blocks(stream, block_size))
-    parsed = [
-        p
-        for chunk in chunks
-        for raw in packages_index._records(chunk)
-        for p in [packages_index._package(raw, "test")]
+def _fields(package):
+    return (package.name, package.version, package.architecture, package.provides, package.to_row())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        INDEX,  # the first stanza starts the text, the last ends with one newline
+        INDEX.rstrip("\n"),  # no newline at the end
+        "\n\n" + INDEX.replace("\n\n", "\n\n\n\n") + "\n\n",  # runs of blank lines
+    ],
+)
+def test_scan_finds_every_stanza_and_its_span(text):
+    first, second = packages_from_text(text)
+    assert _fields(first) == _fields(packages_from_text(INDEX)[0])
+    assert (second.name, second.filename, second.size) == (
+        "foo-data",
+        "pool/main/f/foo/foo-data_1.2-3_all.deb",
+        99,
+    )
+    assert not second.has_provides and first.has_provides
+
+
+def test_scan_unfolds_a_multi_line_provides_like_the_stanza_parser():
+    text = INDEX.replace(
+        "Provides: libfoo (= 1.2), libfoo-abi-1", "Provides: libfoo (= 1.2),\n libfoo-abi-1"
+    )
+    (package, _) = packages_from_text(text)
+    assert package.provides == "libfoo (= 1.2), libfoo-abi-1"
+    assert package.to_row()[11] == b" libfoo (= 1.2), libfoo-abi-1"  # the stanza's own parse
+
+
+@pytest.mark.parametrize("piece", [1, 7, 100, 1 << 20])
+def test_a_text_scanned_in_pieces_gives_the_same_table(piece, monkeypatch):
+    monkeypatch.setattr(Scanner, "SEGMENT", 50)  # many segments, cut at many blank lines
+    text = ("\n" + INDEX + "\n\n") * 7
+    scanner = Scanner("s")
+    data = text.encode()
+    for start in range(0, len(data), piece):
+        scanner.feed(data[start : start + piece])
+    whole = scan_index(data, "s")
+    assert scanner.columns() == (
+        whole.names,
+        whole.versions,
+        whole.architectures,
+        whole.provides,
+        whole.starts,
+        whole.ends,
+    )
+    table = IndexTable(data, *scanner.columns())
+    assert [_fields(p) for p in table.packages("s")] == [
+        _fields(p) for p in packages_from_text(text)
     ]
-    assert parsed == reference and len(parsed) == 40
+
+
+def test_a_field_name_inside_a_description_is_not_a_field():
+    text = INDEX.replace(" with a long\n", " with a long\n Package: not-a-package\n")
+    assert [p.name for p in packages_from_text(text)] == ["libfoo1", "foo-data"]
+
+
+def test_stanzas_are_checked_when_scanned_and_when_parsed():
+    with pytest.raises(VerificationError, match="'x' in the s index lacks architecture, version"):
+        scan_index(b"Package: x\n", "s")
+    with pytest.raises(VerificationError, match="'\\?' in the s index lacks name"):
+        scan_index(b"Version: 1\nArchitecture: all\nProvides: y\n", "s")
+    (package,) = scan_index(b"Package: x\nVersion: 1\nArchitecture: all\n", "s").packages("s")
+    assert package.name == "x"  # the scanned fields need no parse
+    with pytest.raises(VerificationError, match="'x' in the s index lacks filename, sha256, size"):
+        package.filename  # noqa: B018
 
 
 def test_matches_python_debian_on_the_same_index(tmp_path):
@@ -96,15 +161,26 @@ def test_matches_python_debian_on_the_same_index(tmp_path):
         assert mine.filename == paragraph["Filename"]
 
 
-def test_compressed_and_broken_indexes(tmp_path):
+@pytest.mark.parametrize(
+    "compress", [lzma.compress, gzip.compress, bz2.compress, lambda data: data]
+)
+def test_compressed_and_broken_indexes(tmp_path, compress):
     path = tmp_path / "Packages.xz"
-    path.write_bytes(lzma.compress(INDEX.encode()))
-    assert [p.name for p in load_index(path, "s")] == ["libfoo1", "foo-data"]
-    path.write_bytes(lzma.compress(INDEX.encode())[:50])
-    with pytest.raises(VerificationError, match="cannot read the s index"):
-        load_index(path, "s")
-    with pytest.raises(VerificationError, match="lacks filename, sha256, size"):
-        list(parse_packages(io.BytesIO(b"Package: x\nVersion: 1\nArchitecture: all\n"), "s"))
+    source = IndexSource("s", "amd64", "http://unused", _index_file(), None)
+    path.write_bytes(compress(INDEX.encode()))
+    table = index_loader.read_table(source, HashCache(tmp_path / "cache"), lambda source, tee: path)
+    assert [p.name for p in table.packages("s")] == ["libfoo1", "foo-data"]
+    if compress(b"x") != b"x":
+        path.write_bytes(compress(INDEX.encode())[:50])
+        with pytest.raises(VerificationError, match="cannot decompress s main/binary-amd64"):
+            index_loader.read_table(source, HashCache(tmp_path / "cache"), lambda source, tee: path)
+    path.write_bytes(compress(b"Package: caf\xe9\nVersion: 1\nArchitecture: all\n"))
+    with pytest.raises(VerificationError, match="index is not UTF-8"):
+        index_loader.read_table(source, HashCache(tmp_path / "cache"), lambda source, tee: path)
+
+
+def _index_file():
+    return IndexFile("main/binary-amd64/Packages.xz", "0" * 64, 0)
 
 
 def test_parse_relations():
@@ -174,3 +250,16 @@ def test_release_file():
         find_index(info, "main", "s390x", "u")
     with pytest.raises(VerificationError, match="no SHA256 field"):
         parse_release(b"Origin: x\nDate: Sat, 28 Nov 2026 02:53:00 UTC\n", "u")
+
+
+def test_release_fields_ignore_case_and_malformed_entries_fail():
+    text = RELEASE.replace("Acquire-By-Hash: yes", "acquire-by-hash: yes")
+    assert parse_release(text.encode(), "u").acquire_by_hash
+    with pytest.raises(VerificationError, match="u: malformed SHA256 entry 'bb main/binary'"):
+        parse_release(
+            RELEASE.replace(" bb 20 main/binary-amd64/Packages.xz", " bb main/binary").encode(), "u"
+        )
+    with pytest.raises(VerificationError, match="u: malformed line 'not a field'"):
+        parse_release(b"not a field\n" + RELEASE.encode(), "u")
+    with pytest.raises(VerificationError, match="a continuation line opens the file"):
+        parse_release(b" aa 1 x\n" + RELEASE.encode(), "u")

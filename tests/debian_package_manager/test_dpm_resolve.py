@@ -6,6 +6,7 @@ import pytest
 
 from debian_package_manager.errors import ResolutionError
 from debian_package_manager.packages_index import packages_from_text
+from debian_package_manager.relations import parse_relations
 from debian_package_manager.resolve import build_index, resolve
 
 
@@ -144,3 +145,29 @@ def test_arch_filter_in_index():
     foreign = stanza("armonly", arch="armhf")
     ix = index(extra=foreign)
     assert "armonly" not in ix.candidates
+
+
+def test_providers_are_parsed_when_looked_up_and_match_parsing_every_field():
+    extra = "\n".join(
+        [
+            stanza("p1", Provides="Virt-A (= 1.0), virt-b | virt-c, virt-a"),
+            stanza("p2", Provides="virt-b:any (= 2), x [amd64]"),
+            stanza("p3", Provides="virt-a (= 3) <!nocheck>,, virt-d"),
+        ]
+    )
+    ix = index(extra=extra)
+    eager = {}
+    for package in ix.candidates.values():
+        for group in parse_relations(package.provides) if package.provides else ():
+            for relation in group:
+                eager.setdefault(relation.name, []).append((package.name, relation.version))
+    assert {name: [(p.name, v) for p, v in ix.providers[name]] for name in ix.providers} == eager
+    assert eager["virt-a"] == [("p1", "1.0"), ("p1", None), ("p3", "3")]
+    assert "virt-e" not in ix.providers and ix.providers.get("virt-e", ()) == ()
+
+
+def test_a_malformed_provides_fails_when_its_names_are_looked_up():
+    ix = index(extra=stanza("broken", Provides="ok-name, (nonsense"))
+    assert "ok-name" in ix.providers
+    with pytest.raises(ResolutionError, match="broken .* malformed relation field"):
+        ix.providers["ok-name"]  # noqa: B018

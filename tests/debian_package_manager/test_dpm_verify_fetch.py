@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -151,6 +154,44 @@ def test_larger_than_promised(tmp_path, server, files):
 def test_connection_refused_is_transient(tmp_path):
     with pytest.raises(FetchError, match="cannot download http://127.0.0.1:9/x.*3 attempts"):
         downloader(tmp_path).get("http://127.0.0.1:9/x")
+
+
+def test_measure_checks_and_hashes_without_keeping_the_file(tmp_path, server, files):
+    path, data, expected = files
+    fetcher = downloader(tmp_path)
+    assert fetcher.measure(server.url + path, expected, "sha512") == (
+        len(data),
+        hashlib.sha512(data).hexdigest(),
+    )
+    assert not list((tmp_path / "cache").rglob("*"))  # nothing was written, not even a temp
+    server.faults[path] = b"x" + data[1:]
+    with pytest.raises(FetchError, match="sha256 mismatch"):
+        fetcher.measure(server.url + path, expected, "sha512")
+
+
+def test_once_computes_once_for_threads_asking_together(tmp_path):
+    fetcher = downloader(tmp_path)
+    calls = []
+    started = threading.Event()
+
+    def slow() -> int:
+        calls.append(1)
+        started.wait(5)
+        return 42
+
+    with ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(fetcher.once, "key", slow) for _ in range(4)]
+        time.sleep(0.05)  # all four are asking while the first computes
+        started.set()
+        assert [future.result() for future in futures] == [42] * 4
+    assert calls == [1]
+
+    def failing() -> int:
+        raise FetchError("nope")
+
+    for _ in range(2):  # the error is the answer, remembered like a result
+        with pytest.raises(FetchError, match="nope"):
+            fetcher.once("other", failing)
 
 
 def test_parallel_fetch_keeps_order(tmp_path, server, archive):
