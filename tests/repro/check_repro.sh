@@ -39,8 +39,9 @@ for build in a b; do
   mkdir -p "$work/out/$build"
   for target in "$@"; do
     path=$("${bazel[@]}" cquery --output=files "$target" 2>/dev/null | head -1)
-    # Copied out of the output base, so the comparison below needs neither server.
-    cp -r "$execroot/$path" "$work/out/$build/$(tr -c 'A-Za-z0-9_.-' _ <<<"$target")"
+    # Copied out of the output base, so the comparison below needs neither server; -L: an
+    # index's and an image's blobs are links to the layers elsewhere in the output base.
+    cp -rL "$execroot/$path" "$work/out/$build/$(tr -c 'A-Za-z0-9_.-' _ <<<"$target")"
   done
   "${bazel[@]}" shutdown
 done
