@@ -1,10 +1,11 @@
 """Scanned Packages indexes, cached under the signed sha256 of the index file they came from.
 
-Decompressing bookworm's amd64 index costs about 0.5 s of CPU and scanning it 0.3 s; mapping
-its entry (the decompressed text and the scanned columns) back costs a digest pass over it and
-loading the columns with marshal. An entry is looked up only with a sha256 taken from a verified
-InRelease, and written only after the index with that sha256 was downloaded, checked and
-scanned, so an entry always describes the signed index it is named after.
+Decompressing bookworm's amd64 index costs 0.16 s (gzip) to 0.5 s (xz) of CPU and scanning
+it 0.3 s; mapping its entry (the decompressed text and the scanned columns) back costs a
+digest pass over it and loading the columns with marshal. An entry is looked up only with a
+sha256 taken from a verified InRelease, and written only after the index with that sha256 was
+downloaded, checked and scanned, so an entry always describes the signed index it is named
+after.
 
 Entry layout (`<cache>/parsed/<ab>/<sha256>`):
 

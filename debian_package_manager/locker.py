@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -27,7 +26,7 @@ from debian_package_manager.fetch import Downloader, Expected, Tee
 from debian_package_manager.index_loader import IndexSource
 from debian_package_manager.lockfile import LOCK_VERSION
 from debian_package_manager.npm import lock_npm_set
-from debian_package_manager.packages_index import BinaryPackage
+from debian_package_manager.packages_index import BinaryPackage, SuitePackages
 from debian_package_manager.release import (
     IndexFile,
     ReleaseInfo,
@@ -116,10 +115,10 @@ def by_hash_url(state: ArchiveState, index: IndexFile) -> str:
 
 
 # Architectures whose indexes are loaded and resolved at once, over every release of a run. Each
-# holds its indexes' scanned columns and packages (about 30 MB for bookworm's amd64; the text
-# stays in the cache entry's mapping) until its sets are resolved, so this bounds peak memory.
-# Two keep both cores decompressing (xz releases the GIL). Measured on the python3 set, cold,
-# alternating at load 3.5: 2.13-2.72 s with two, 2.65-2.78 s with one; peak 147 MB, 118 MB.
+# holds its indexes' scanned columns (about 30 MB for bookworm's amd64; the text stays in the
+# cache entry's mapping) until its sets are resolved, so this bounds peak memory. Two keep both
+# cores decompressing (zlib and lzma release the GIL). Measured on the python3 set, cold, from
+# xz, alternating at load 3.5: 2.13-2.72 s with two, 2.65-2.78 s with one; peak 147 MB, 118 MB.
 ARCH_WORKERS = 2
 
 
@@ -159,14 +158,8 @@ def fetch_index(downloader: Downloader, source: IndexSource, tee: Tee | None = N
         ) from None
 
 
-# Building a candidate map holds the GIL throughout, so two at once are no faster than one after
-# the other, and one after the other the second finds most Provides fields parsed already (the
-# architectures of a release share nearly all of them; parse_relations remembers).
-_ONE_INDEX_AT_A_TIME = threading.Lock()
-
-
 def resolve_arch(
-    release: ReleaseSpec, arch: str, package_lists: list[list[BinaryPackage]]
+    release: ReleaseSpec, arch: str, suites: list[SuitePackages]
 ) -> dict[str, Resolution]:
     """Every set of the release on one architecture, from its archives' packages."""
     base_pins = None
@@ -176,10 +169,7 @@ def resolve_arch(
             source=release.base.source,
             remedy=release.base.ref.remedy,
         )
-    with _ONE_INDEX_AT_A_TIME:
-        arch_index = build_index(
-            release.name, arch, debian_arch(arch), package_lists, release.pins, base_pins
-        )
+    arch_index = build_index(release.name, arch, debian_arch(arch), suites, release.pins, base_pins)
     resolutions = {
         spec.name: resolve(arch_index, spec.name, spec.packages, spec.exclude, spec.no_dependencies)
         for spec in release.sets
@@ -205,9 +195,10 @@ def resolve_all(
     archs = [a for a in release.architectures if any(a in s.architectures for s in release.sets)]
     cache = downloader.cache
 
-    def load(source: IndexSource) -> list[BinaryPackage]:
+    def load(source: IndexSource) -> SuitePackages:
         download = functools.partial(fetch_index, downloader)
-        return index_loader.load_table(source, cache, download).packages(source.suite)
+        table = index_loader.load_table(source, cache, download)
+        return SuitePackages(table, source.suite, (debian_arch(source.arch), "all"))
 
     def arch_task(arch: str) -> dict[str, Resolution]:
         arch_sources = sources.get(arch, [])

@@ -1,9 +1,10 @@
 """Debian `Packages` indexes (the hot path: 50 MB, 63k stanzas), scanned, then parsed lazily.
 
 Resolution reads the fields of a few hundred of an index's 63k packages. Locking therefore
-scans the decompressed text once with a compiled regex for the four fields that building the
-candidate map needs for every stanza (Package, Version, Architecture, Provides) and the
-stanza's span, and parses a stanza's other fields only when one of them is first read.
+scans the decompressed text once with a compiled regex for the four fields that finding a
+package by name or by a name it provides needs (Package, Version, Architecture, Provides) and
+the stanza's span; a package object is made when resolution asks for its name
+(SuitePackages), and a stanza's other fields are parsed only when one of them is first read.
 On bookworm's amd64 index (50 MB, 63,440 packages) the scan took 0.29 s, the scan and parsing
 every stanza 0.84 s, python-debian's deb822 8.9 s (benchmarks/debian_lock.py --parse, load 1).
 """
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import re
 from array import array
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 from debian_package_manager.errors import VerificationError
@@ -95,6 +98,65 @@ class IndexTable:
                 zip(self.names, self.versions, self.architectures, strict=True)
             )
         ]
+
+
+class SuitePackages:
+    """One suite's packages on one architecture (its own and "all"), found by name.
+
+    Resolution asks about a few hundred of an index's 63k names. A package object is made only
+    for a name asked about and for a stanza with Provides (a sixth of them, which resolution
+    finds by the names they provide): making one for every stanza was most of a warm re-lock.
+    """
+
+    def __init__(self, table: IndexTable, suite: str, architectures: Collection[str]):
+        self.suite = suite
+        self._table = table
+        self._architectures = architectures
+        names = table.names
+        # A name's only stanza; a name listed twice (a few dozen per index) is in _repeated.
+        self._positions = dict(zip(names, range(len(names)), strict=True))
+        self._repeated: dict[str, list[int]] = {}
+        if len(self._positions) != len(names):
+            repeated = {name for name, count in Counter(names).items() if count > 1}
+            for number, name in enumerate(names):
+                if name in repeated:
+                    self._repeated.setdefault(name, []).append(number)
+        self._made: dict[int, BinaryPackage] = {}  # one object per stanza: compared with `is`
+
+    def named(self, name: str) -> list[BinaryPackage]:
+        """The stanzas of `name` for these architectures, in index order."""
+        numbers = self._repeated.get(name)
+        if numbers is None:
+            number = self._positions.get(name)
+            if number is None:
+                return []
+            numbers = (number,)
+        packages = map(self._package, numbers)
+        return [package for package in packages if package.architecture in self._architectures]
+
+    def providing(self) -> Iterator[BinaryPackage]:
+        """Every package of these architectures with a Provides field."""
+        for number in self._table.provides:
+            package = self._package(number)
+            if package.architecture in self._architectures:
+                yield package
+
+    def names(self) -> Iterable[str]:
+        return self._positions.keys()
+
+    def _package(self, number: int) -> BinaryPackage:
+        package = self._made.get(number)
+        if package is None:
+            table = self._table
+            package = self._made[number] = BinaryPackage(
+                table.names[number],
+                table.versions[number],
+                table.architectures[number],
+                self.suite,
+                table,
+                number,
+            )
+        return package
 
 
 def scan_index(text: bytes | bytearray, suite: str) -> IndexTable:
@@ -350,7 +412,7 @@ class BinaryPackage:
 
     @property
     def provides(self) -> str:
-        """From the scan until parsed: the candidate map reads it for every package."""
+        """From the scan until parsed: resolution reads it for every package with Provides."""
         if self._row is not None:
             return self._text("provides")
         value = self._table.provides.get(self._number)

@@ -13,8 +13,11 @@ from email.utils import parsedate_to_datetime
 
 from debian_package_manager.errors import VerificationError
 
-# Preferred first; every one is checked against the signed hash, whichever is used.
-INDEX_NAMES = ("Packages.xz", "Packages.gz", "Packages")
+# Preferred first; every one is checked against the signed hash, whichever is used. gzip
+# before xz: bookworm's amd64 index is 12.1 MB gzipped against 8.8 MB, but inflates in 0.16 s
+# of CPU against 0.47 s, and a cold lock's time is that CPU (two architectures' indexes on two
+# cores) unless the mirror delivers less than about 25 MB/s. Security suites list only xz.
+INDEX_NAMES = ("Packages.gz", "Packages.xz", "Packages")
 
 
 @dataclass(frozen=True)

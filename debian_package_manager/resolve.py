@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from debian_package_manager.errors import ResolutionError
-from debian_package_manager.packages_index import BinaryPackage
+from debian_package_manager.packages_index import BinaryPackage, SuitePackages
 from debian_package_manager.relations import (
     Relation,
     RelationSyntaxError,
@@ -54,89 +54,84 @@ class ArchIndex:
     release: str
     arch: str  # distroless name
     debian_arch: str
-    candidates: dict[str, BinaryPackage]
+    candidates: Mapping[str, BinaryPackage]  # name -> the version apt would install
     providers: Mapping[str, list[tuple[BinaryPackage, str | None]]]  # virtual -> (pkg, version)
-    package_lists: Sequence[Sequence[BinaryPackage]]  # every index's packages, this arch only
-    _versions: dict[str, list[BinaryPackage]] | None = None
+    suites: Sequence[SuitePackages]  # in config order
 
-    @property
-    def versions(self) -> dict[str, list[BinaryPackage]]:
-        """Every listed version of each name, for pins and messages. Built on first use: most
-        locks need it for neither, and it costs a list per package."""
-        if self._versions is None:
-            self._versions = _all_versions(self.package_lists)
-        return self._versions
+    def versions(self, name: str) -> list[BinaryPackage]:
+        """Every listed version of `name`, for pins and messages."""
+        return [package for suite in self.suites for package in suite.named(name)]
 
 
-def _all_versions(
-    package_lists: Iterable[Iterable[BinaryPackage]],
-) -> dict[str, list[BinaryPackage]]:
-    versions: dict[str, list[BinaryPackage]] = {}
-    for packages in package_lists:
-        for package in packages:
-            versions.setdefault(package.name, []).append(package)
-    return versions
+class _Candidates(Mapping[str, BinaryPackage]):
+    """Name -> the highest version over the suites (an earlier suite wins a tie), or the pinned
+    one; worked out for a name when it is first looked up."""
+
+    def __init__(self, suites: Sequence[SuitePackages]):
+        self._suites = suites
+        self._chosen: dict[str, BinaryPackage | None] = {}
+
+    def __getitem__(self, name: str) -> BinaryPackage:
+        try:
+            chosen = self._chosen[name]
+        except KeyError:
+            chosen = self._chosen[name] = self._best(name)
+        if chosen is None:
+            raise KeyError(name)
+        return chosen
+
+    def _best(self, name: str) -> BinaryPackage | None:
+        best = None
+        for suite in self._suites:
+            for package in suite.named(name):
+                if best is None or (
+                    package.version != best.version
+                    and version_compare(package.version, best.version) > 0
+                ):
+                    best = package
+        return best
+
+    def pin(self, package: BinaryPackage) -> None:
+        self._chosen[package.name] = package
+
+    def __iter__(self) -> Iterator[str]:  # every name: only error messages list them
+        return iter(dict.fromkeys(name for suite in self._suites for name in suite.names()))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _pin(
-    candidates: dict[str, BinaryPackage],
-    versions: Mapping[str, Sequence[BinaryPackage]],
+    candidates: _Candidates,
+    versions: Callable[[str], list[BinaryPackage]],
     pins: Mapping[str, str],
     missing: Callable[[str, str, str], str],
 ) -> None:
     """Make each pinned version the candidate; missing(name, version, available) says why not."""
     for name, version in pins.items():
-        matching = [p for p in versions.get(name, ()) if p.version == version]
+        listed = versions(name)
+        matching = [p for p in listed if p.version == version]
         if matching:
-            candidates[name] = matching[0]
-        elif name in versions:
-            available = ", ".join(sorted({p.version for p in versions[name]}))
+            candidates.pin(matching[0])
+        elif listed:
+            available = ", ".join(sorted({p.version for p in listed}))
             raise ResolutionError(missing(name, version, available))
-
-
-def _offer(candidates: dict[str, BinaryPackage], package: BinaryPackage) -> None:
-    """Make `package` its name's candidate if it is the first or a higher version."""
-    current = candidates.get(package.name)
-    if current is None or (
-        current.version != package.version and version_compare(package.version, current.version) > 0
-    ):
-        candidates[package.name] = package
 
 
 def build_index(
     release: str,
     arch: str,
     debian_arch: str,
-    package_lists: Sequence[Iterable[BinaryPackage]],
+    suites: Sequence[SuitePackages],
     pins: Mapping[str, str],
     base_pins: BasePins | None = None,
 ) -> ArchIndex:
     """Merge the indexes of several suites (in config order; earlier wins a version tie)."""
-    wanted = (debian_arch, "all")
-    lists = [
-        [package for package in packages if package.architecture in wanted]
-        for packages in package_lists
-    ]
-    candidates: dict[str, BinaryPackage] = {}
-    for fitting in lists:
-        if candidates:
-            for package in fitting:
-                _offer(candidates, package)
-            continue
-        # The first (main) index lists nearly every name once: one comprehension, most of a
-        # warm re-lock's time saved. The few names listed twice are then offered in order.
-        candidates = {package.name: package for package in fitting}
-        if len(candidates) != len(fitting):
-            counts = Counter(package.name for package in fitting)
-            winners: dict[str, BinaryPackage] = {}
-            for package in fitting:
-                if counts[package.name] > 1:
-                    _offer(winners, package)
-            candidates.update(winners)  # keeps each name where it first appeared
-    versions = _all_versions(lists) if pins or (base_pins and base_pins.versions) else {}
+    candidates = _Candidates(suites)
+    index = ArchIndex(release, arch, debian_arch, candidates, {}, suites)
     _pin(
         candidates,
-        versions,
+        index.versions,
         pins,
         lambda name, pinned, available: (
             f"{release}/{arch}: pinned {name} {pinned} is not in the archives "
@@ -146,7 +141,7 @@ def build_index(
     if base_pins is not None:
         _pin(
             candidates,
-            versions,
+            index.versions,
             base_pins.versions,
             lambda name, locked, available: (
                 f"{release}/{arch}: {name} {locked} is the version in {base_pins.source} "
@@ -154,14 +149,15 @@ def build_index(
                 f"{base_pins.remedy}"
             ),
         )
+    # Every package with Provides, candidate or not: whether it is its name's candidate is
+    # asked only for the few hundred virtual names resolution looks up.
     mentions: dict[str, list[BinaryPackage]] = {}
-    for package in candidates.values():
-        if not package.has_provides:  # decodes nothing
-            continue
-        for name in {name.lower() for name in _PROVIDED_NAME.findall(package.provides)}:
-            mentions.setdefault(name, []).append(package)
-    providers = _Providers(mentions, release, arch)
-    return ArchIndex(release, arch, debian_arch, candidates, providers, lists, versions or None)
+    for suite in suites:
+        for package in suite.providing():
+            for name in {name.lower() for name in _PROVIDED_NAME.findall(package.provides)}:
+                mentions.setdefault(name, []).append(package)
+    index.providers = _Providers(mentions, candidates, release, arch)
+    return index
 
 
 # The name that starts each alternative of a relation field, as parse_relations reads it.
@@ -169,15 +165,22 @@ _PROVIDED_NAME = re.compile(r"(?:^|[,|])\s*([a-zA-Z0-9][a-zA-Z0-9+.\-]*)")
 
 
 class _Providers(Mapping[str, list[tuple[BinaryPackage, str | None]]]):
-    """Virtual name -> [(candidate, provided version)], in candidate order.
+    """Virtual name -> [(candidate, provided version)], in index order.
 
-    Parsing the Provides fields of every candidate (ten thousand) was most of building a
-    candidate map, and resolution looks up a few hundred names. So the names come from one
-    regex per field, and a field is parsed when a name it provides is first looked up.
+    Parsing every Provides field (ten thousand) was most of building this map, and resolution
+    looks up a few hundred names. So the names come from one regex per field, and a field is
+    parsed when a name it provides is first looked up.
     """
 
-    def __init__(self, mentions: dict[str, list[BinaryPackage]], release: str, arch: str):
+    def __init__(
+        self,
+        mentions: dict[str, list[BinaryPackage]],
+        candidates: Mapping[str, BinaryPackage],
+        release: str,
+        arch: str,
+    ):
         self._mentions = mentions
+        self._candidates = candidates
         self._where = (release, arch)
         self._parsed: dict[str, list[tuple[BinaryPackage, str | None]]] = {}
 
@@ -187,20 +190,21 @@ class _Providers(Mapping[str, list[tuple[BinaryPackage, str | None]]]):
             found = self._parsed[name] = [
                 (package, provided.version)
                 for package in self._mentions[name]
+                if self._candidates.get(package.name) is package
                 for group in _relations(package.provides, package, *self._where)
                 for provided in group
                 if provided.name == name
             ]
         return found
 
-    def __contains__(self, name: object) -> bool:
-        return name in self._mentions
+    def __contains__(self, name: object) -> bool:  # parses nothing
+        return any(self._candidates.get(p.name) is p for p in self._mentions.get(name, ()))
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._mentions)
+        return (name for name in self._mentions if name in self)
 
     def __len__(self) -> int:
-        return len(self._mentions)
+        return sum(1 for _ in self)
 
 
 @dataclass
@@ -377,7 +381,7 @@ class _Resolver:
         wanted = " | ".join(str(relation) for relation in group)
         available = []
         for relation in group:
-            versions = self.index.versions.get(relation.name)
+            versions = self.index.versions(relation.name)
             if versions:
                 available.append(
                     f"{relation.name} {', '.join(sorted({p.version for p in versions}))}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from debian_package_manager.errors import ResolutionError
-from debian_package_manager.packages_index import packages_from_text
+from debian_package_manager.packages_index import SuitePackages, scan_index
 from debian_package_manager.relations import parse_relations
 from debian_package_manager.resolve import build_index, resolve
 
@@ -44,10 +44,13 @@ MAIN = "\n".join(
 UPDATES = stanza("libfoo", "2.1") + "\n" + stanza("libbar", "0.9")
 
 
-def index(pins=None, extra=""):
-    packages = packages_from_text(MAIN + "\n" + extra, "main")
-    updates = packages_from_text(UPDATES, "updates")
-    return build_index("test", "amd64", "amd64", [packages, updates], pins or {})
+def suite(text, name):
+    return SuitePackages(scan_index(text.encode(), name), name, ("amd64", "all"))
+
+
+def index(pins=None, extra="", updates=UPDATES):
+    suites = [suite(MAIN + "\n" + extra, "main"), suite(updates, "updates")]
+    return build_index("test", "amd64", "amd64", suites, pins or {})
 
 
 def names(result):
@@ -119,17 +122,15 @@ def test_no_dependencies():
 
 
 def test_unsatisfiable_message_names_chain_and_candidates():
-    ix = index(pins={"libfoo": "1.5"}, extra=stanza("top", Depends="needs-new-libfoo"))
-    ix.candidates.pop("libfoo-compat")
-    ix.candidates["needs-new-libfoo"] = packages_from_text(
-        stanza("needs-new-libfoo", Depends="libfoo (>= 3) | libfoo-compat (>= 1)")
-    )[0]
+    extra = stanza("top", Depends="needs-new-libfoo") + "\n"
+    extra += stanza("needs-new-libfoo", Depends="libfoo (>= 3) | libfoo-compat (>= 2)")
+    ix = index(pins={"libfoo": "1.5"}, extra=extra)
     with pytest.raises(ResolutionError) as caught:
         resolve(ix, "s", ["top"], {})
     message = str(caught.value)
     assert "test/amd64 set s: unsatisfiable dependency: top -> needs-new-libfoo" in message
-    assert "'libfoo (>= 3) | libfoo-compat (>= 1)'" in message
-    assert "libfoo 1.5, 2.1" in message
+    assert "'libfoo (>= 3) | libfoo-compat (>= 2)'" in message
+    assert "libfoo 1.5, 2.1; libfoo-compat 1.0" in message
 
 
 def test_unknown_root_suggests_close_names():
@@ -171,3 +172,24 @@ def test_a_malformed_provides_fails_when_its_names_are_looked_up():
     assert "ok-name" in ix.providers
     with pytest.raises(ResolutionError, match="broken .* malformed relation field"):
         ix.providers["ok-name"]  # noqa: B018
+
+
+def test_only_a_candidate_provides():
+    # main's old-tool provides tool-virtual; the updates' newer old-tool (the candidate) no more.
+    extra = stanza("old-tool", "1.0", Provides="tool-virtual") + "\n"
+    extra += stanza("other-tool", "1.0", Provides="tool-virtual (= 1)")
+    ix = index(extra=extra, updates=UPDATES + "\n" + stanza("old-tool", "2.0"))
+    assert ix.candidates["old-tool"].version == "2.0"
+    assert [(p.name, v) for p, v in ix.providers["tool-virtual"]] == [("other-tool", "1")]
+    assert names(resolve(ix, "s", ["tool-virtual"], {})) == ["other-tool"]
+    ix = index(extra=extra, updates=UPDATES + "\n" + stanza("other-tool", "2.0"))
+    assert "tool-virtual" in ix.providers
+    assert [p.name for p, _ in ix.providers["tool-virtual"]] == ["old-tool"]
+
+
+def test_names_listed_twice_in_one_index():
+    extra = stanza("twice", "1.0") + "\n" + stanza("twice", "3.0") + "\n" + stanza("twice", "2.0")
+    ix = index(extra=extra)
+    assert ix.candidates["twice"].version == "3.0"
+    assert [p.version for p in ix.versions("twice")] == ["1.0", "3.0", "2.0"]
+    assert index(extra=extra, pins={"twice": "2.0"}).candidates["twice"].version == "2.0"
