@@ -41,8 +41,8 @@ KIND = "parsed"
 _COLUMNS = tuple(field.name for field in dataclasses.fields(IndexTable) if field.name != "text")
 # The columns' types as stored (offset arrays as their bytes), checked on load: a well-hashed
 # entry of another layout is rebuilt.
-_TYPES = (list, list, list, dict, bytes, bytes)
-FORMAT = f"dpm-parsed-index 3 marshal {marshal.version} text,{','.join(_COLUMNS)}".encode()
+_TYPES = (list, list, list, dict, dict, bytes, bytes)
+FORMAT = f"dpm-parsed-index 4 marshal {marshal.version} text,{','.join(_COLUMNS)}".encode()
 _HEAD = len(FORMAT) + 1 + 64 + 1  # FORMAT, newline, hex digest, newline
 _LENGTH = 8
 _BLOCK = 1 << 20

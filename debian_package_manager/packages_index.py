@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from array import array
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from debian_package_manager.errors import VerificationError
@@ -87,6 +87,9 @@ class IndexTable:
     versions: list[str]
     architectures: list[str]
     provides: dict[int, bytes]  # stanza number -> raw Provides (a sixth of packages have one)
+    # name (lower case) -> the stanzas whose Provides name it, so that resolution finds the
+    # providers of a virtual name without reading every Provides field of every lock
+    provided: dict[str, list[int]]
     starts: array  # of OFFSET: a tenth of the memory of a list of ints
     ends: array
 
@@ -98,6 +101,10 @@ class IndexTable:
                 zip(self.names, self.versions, self.architectures, strict=True)
             )
         ]
+
+
+# The name that starts each alternative of a relation field, as parse_relations reads it.
+_PROVIDED_NAME = re.compile(rb"(?:^|[,|])\s*([a-zA-Z0-9][a-zA-Z0-9+.\-]*)")
 
 
 class SuitePackages:
@@ -134,15 +141,16 @@ class SuitePackages:
         packages = map(self._package, numbers)
         return [package for package in packages if package.architecture in self._architectures]
 
-    def providing(self) -> Iterator[BinaryPackage]:
-        """Every package of these architectures with a Provides field."""
-        for number in self._table.provides:
-            package = self._package(number)
-            if package.architecture in self._architectures:
-                yield package
+    def providing(self, name: str) -> list[BinaryPackage]:
+        """The packages of these architectures whose Provides name `name` (lower case)."""
+        packages = map(self._package, self._table.provided.get(name, ()))
+        return [package for package in packages if package.architecture in self._architectures]
 
     def names(self) -> Iterable[str]:
         return self._positions.keys()
+
+    def provided_names(self) -> Iterable[str]:
+        return self._table.provided.keys()
 
     def _package(self, number: int) -> BinaryPackage:
         package = self._made.get(number)
@@ -200,7 +208,7 @@ class Scanner:
         if self._pending_size >= self.SEGMENT:
             self._scan_pending(final=False)
 
-    def columns(self) -> tuple[list[str], list[str], list[str], dict[int, bytes], array, array]:
+    def columns(self) -> tuple:
         """The scanned columns, in IndexTable's order after `text`."""
         self._scan_pending(final=True)
         columns = [
@@ -210,7 +218,19 @@ class Scanner:
             _raise_incomplete(columns, self._suite)
         shared: dict[str, str] = {}  # a handful of architectures: one string each, not 63k
         architectures = [shared.setdefault(a, a) for a in columns[2]]
-        return columns[0], columns[1], architectures, self._provides, self._starts, self._ends
+        provided: dict[str, list[int]] = {}
+        for number, field in self._provides.items():
+            for name in {name.lower() for name in _PROVIDED_NAME.findall(field)}:
+                provided.setdefault(name.decode(), []).append(number)
+        return (
+            columns[0],
+            columns[1],
+            architectures,
+            self._provides,
+            provided,
+            self._starts,
+            self._ends,
+        )
 
     def _scan_pending(self, final: bool) -> None:
         data = b"".join(self._pending)

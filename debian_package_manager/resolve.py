@@ -16,7 +16,6 @@ Recommends and Suggests are never followed, Conflicts/Breaks are not evaluated.
 from __future__ import annotations
 
 import difflib
-import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -128,7 +127,8 @@ def build_index(
 ) -> ArchIndex:
     """Merge the indexes of several suites (in config order; earlier wins a version tie)."""
     candidates = _Candidates(suites)
-    index = ArchIndex(release, arch, debian_arch, candidates, {}, suites)
+    providers = _Providers(suites, candidates, release, arch)
+    index = ArchIndex(release, arch, debian_arch, candidates, providers, suites)
     _pin(
         candidates,
         index.versions,
@@ -149,47 +149,43 @@ def build_index(
                 f"{base_pins.remedy}"
             ),
         )
-    # Every package with Provides, candidate or not: whether it is its name's candidate is
-    # asked only for the few hundred virtual names resolution looks up.
-    mentions: dict[str, list[BinaryPackage]] = {}
-    for suite in suites:
-        for package in suite.providing():
-            for name in {name.lower() for name in _PROVIDED_NAME.findall(package.provides)}:
-                mentions.setdefault(name, []).append(package)
-    index.providers = _Providers(mentions, candidates, release, arch)
     return index
 
 
-# The name that starts each alternative of a relation field, as parse_relations reads it.
-_PROVIDED_NAME = re.compile(r"(?:^|[,|])\s*([a-zA-Z0-9][a-zA-Z0-9+.\-]*)")
-
-
 class _Providers(Mapping[str, list[tuple[BinaryPackage, str | None]]]):
-    """Virtual name -> [(candidate, provided version)], in index order.
+    """Virtual name -> [(candidate, provided version)], in suite and index order.
 
-    Parsing every Provides field (ten thousand) was most of building this map, and resolution
-    looks up a few hundred names. So the names come from one regex per field, and a field is
-    parsed when a name it provides is first looked up.
+    The scan lists, per index, which stanzas' Provides name each name (IndexTable.provided);
+    a Provides field is parsed when a name it provides is first looked up, and counts only
+    while its package is its name's candidate.
     """
 
     def __init__(
         self,
-        mentions: dict[str, list[BinaryPackage]],
+        suites: Sequence[SuitePackages],
         candidates: Mapping[str, BinaryPackage],
         release: str,
         arch: str,
     ):
-        self._mentions = mentions
+        self._suites = suites
         self._candidates = candidates
         self._where = (release, arch)
         self._parsed: dict[str, list[tuple[BinaryPackage, str | None]]] = {}
 
+    def _mentions(self, name: object) -> list[BinaryPackage]:
+        if not isinstance(name, str):
+            return []
+        return [package for suite in self._suites for package in suite.providing(name)]
+
     def __getitem__(self, name: str) -> list[tuple[BinaryPackage, str | None]]:
         found = self._parsed.get(name)
         if found is None:
+            mentions = self._mentions(name)
+            if not mentions:
+                raise KeyError(name)
             found = self._parsed[name] = [
                 (package, provided.version)
-                for package in self._mentions[name]
+                for package in mentions
                 if self._candidates.get(package.name) is package
                 for group in _relations(package.provides, package, *self._where)
                 for provided in group
@@ -198,10 +194,11 @@ class _Providers(Mapping[str, list[tuple[BinaryPackage, str | None]]]):
         return found
 
     def __contains__(self, name: object) -> bool:  # parses nothing
-        return any(self._candidates.get(p.name) is p for p in self._mentions.get(name, ()))
+        return any(self._candidates.get(p.name) is p for p in self._mentions(name))
 
-    def __iter__(self) -> Iterator[str]:
-        return (name for name in self._mentions if name in self)
+    def __iter__(self) -> Iterator[str]:  # every name: only tests list them
+        names = dict.fromkeys(name for suite in self._suites for name in suite.provided_names())
+        return (name for name in names if name in self)
 
     def __len__(self) -> int:
         return sum(1 for _ in self)

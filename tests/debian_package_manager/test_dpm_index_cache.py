@@ -50,13 +50,15 @@ def store_table(cache, sha, table):
     entry = index_cache.EntryWriter(cache, sha)
     entry.write(table.text)
     columns = (table.names, table.versions, table.architectures)
-    return entry.finish((*columns, table.provides, table.starts, table.ends))
+    return entry.finish((*columns, table.provides, table.provided, table.starts, table.ends))
 
 
 def _same(loaded: IndexTable, table: IndexTable) -> bool:
-    return bytes(loaded.text) == table.text and [p.to_row() for p in loaded.packages("s")] == [
-        p.to_row() for p in table.packages("s")
-    ]
+    return (
+        bytes(loaded.text) == table.text
+        and loaded.provided == table.provided
+        and [p.to_row() for p in loaded.packages("s")] == [p.to_row() for p in table.packages("s")]
+    )
 
 
 def test_round_trip(tmp_path):
@@ -90,8 +92,8 @@ def test_damaged_entries_are_dropped(tmp_path):
     "columns",
     [
         b"\xff not marshal",
-        marshal.dumps(([], [], [], {}, [])),  # a column short
-        marshal.dumps(([], [], [], [], [], [])),  # provides is not a dict
+        marshal.dumps(([], [], [], {}, {}, b"")),  # a column short
+        marshal.dumps(([], [], [], [], {}, b"", b"")),  # provides is not a dict
     ],
 )
 def test_digest_right_but_columns_wrong(tmp_path, columns):

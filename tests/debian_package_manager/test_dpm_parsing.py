@@ -123,9 +123,14 @@ def test_a_text_scanned_in_pieces_gives_the_same_table(piece, monkeypatch):
         whole.versions,
         whole.architectures,
         whole.provides,
+        whole.provided,
         whole.starts,
         whole.ends,
     )
+    assert whole.provided == {
+        "libfoo": list(range(0, 14, 2)),
+        "libfoo-abi-1": list(range(0, 14, 2)),
+    }
     table = IndexTable(data, *scanner.columns())
     assert [_fields(p) for p in table.packages("s")] == [
         _fields(p) for p in packages_from_text(text)
