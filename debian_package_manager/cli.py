@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from debian_package_manager.config import Config
     from debian_package_manager.fetch import Downloader
 
-# Each command imports what it uses when it runs (below): `check` needs neither requests nor
-# python-debian nor the resolver, and their imports were most of its time.
+# Each command imports what it uses when it runs (below): `check` needs neither the HTTP code
+# nor python-debian nor the resolver, and their imports were most of its time.
 
 DEFAULT_CONFIG = "debian_packages.yaml"
 

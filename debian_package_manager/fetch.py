@@ -25,12 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-import requests
-
 from debian_package_manager import __version__
 from debian_package_manager.cache import HashCache
 from debian_package_manager.errors import FetchError, NotFoundError
 from debian_package_manager.progress import Progress
+from debian_package_manager.transport import ConnectionFailed, Response, Transport
 
 USER_AGENT = f"distroless-debian-package-manager/{__version__}"
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -77,7 +76,7 @@ class Downloader:
         self.retry_delay = retry_delay
         self.timeout = timeout
         self.jobs = jobs
-        self._local = threading.local()
+        self._transport = Transport(timeout, USER_AGENT)
         self._once: dict[object, Future] = {}  # once() results of this run
         self._once_lock = threading.Lock()
         self._verified: set[Path] = set()  # cache files already re-hashed in this run
@@ -184,15 +183,6 @@ class Downloader:
 
     # -- internals ------------------------------------------------------------------------
 
-    def _session(self) -> requests.Session:
-        # One session per thread: requests.Session is not documented as thread-safe.
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            session.headers["User-Agent"] = USER_AGENT
-            self._local.session = session
-        return session
-
     def _with_retries(self, url: str, attempt):
         delay = self.retry_delay
         for number in range(self.retries + 1):
@@ -208,33 +198,34 @@ class Downloader:
                 delay *= 2
         raise AssertionError("unreachable")
 
-    def _open(self, url: str, headers: dict[str, str]) -> requests.Response:
+    def _send(self, method: str, url: str, headers: dict[str, str], doing: str) -> Response:
         self.network_requests += 1
         try:
-            response = self._session().get(url, stream=True, timeout=self.timeout, headers=headers)
-        except (requests.ConnectionError, requests.Timeout) as error:
-            raise _Transient(f"cannot download {url}: {_reason(error)}") from None
-        except requests.RequestException as error:
-            raise FetchError(f"cannot download {url}: {_reason(error)}") from None
-        if response.status_code in RETRY_STATUSES:
-            response.close()
-            raise _Transient(f"cannot download {url}: HTTP {response.status_code}")
-        if response.status_code in (404, 410):
-            response.close()
-            raise NotFoundError(f"cannot download {url}: HTTP {response.status_code}", url)
-        if response.status_code != 200:
-            response.close()
-            status = f"HTTP {response.status_code} {response.reason or ''}".rstrip()
-            raise FetchError(f"cannot download {url}: {status}")
-        return response
+            return self._transport.request(method, url, headers)
+        except ConnectionFailed as error:
+            raise _Transient(f"cannot {doing} {url}: {error}") from None
+        except ValueError as error:  # a malformed URL or proxy setting
+            raise FetchError(f"cannot {doing} {url}: {error}") from None
 
-    def _read(self, url: str, response: requests.Response, limit: int | None, sink) -> int:
+    def _open(self, url: str, headers: dict[str, str]) -> Response:
+        response = self._send("GET", url, headers, "download")
+        if response.status == 200:
+            return response
+        response.close()
+        if response.status in RETRY_STATUSES:
+            raise _Transient(f"cannot download {url}: HTTP {response.status}")
+        if response.status in (404, 410):
+            raise NotFoundError(f"cannot download {url}: HTTP {response.status}", url)
+        status = f"HTTP {response.status} {response.reason or ''}".rstrip()
+        raise FetchError(f"cannot download {url}: {status}")
+
+    def _read(self, url: str, response: Response, limit: int | None, sink) -> int:
         """Stream the body into sink(bytes); returns its length; truncation is transient."""
-        declared = response.headers.get("Content-Length")
+        declared = response.header("Content-Length")
         total = int(declared) if declared and declared.isdigit() else limit
         done = 0
         try:
-            for block in response.iter_content(BLOCK):
+            while block := response.read(BLOCK):
                 done += len(block)
                 if limit is not None and done > limit:
                     raise FetchError(
@@ -242,14 +233,9 @@ class Downloader:
                     )
                 sink(block)
                 self.progress.download_progress(url, done, total)
-        except (
-            requests.ConnectionError,
-            requests.Timeout,
-            requests.exceptions.ChunkedEncodingError,
-        ) as error:
+        except ConnectionFailed as error:
             raise _Transient(
-                f"truncated download of {url}: connection lost after {done} bytes "
-                f"({_reason(error)})"
+                f"truncated download of {url}: connection lost after {done} bytes ({error})"
             ) from None
         finally:
             response.close()
@@ -257,52 +243,37 @@ class Downloader:
             raise _Transient(f"truncated download of {url}: got {done} of {declared} bytes")
         return done
 
-    def _request(self, method: str, url: str, headers: dict[str, str]) -> requests.Response:
+    def _request(self, method: str, url: str, headers: dict[str, str]) -> Response:
         """One HEAD or ranged GET, headers only; connection errors, RETRY_STATUSES transient.
 
         The connection is kept for the next request when the body is known to be small (none
         for HEAD, one byte for a 206): mirrors answer fast, and a new connection per request
-        (with its DNS lookup) would cost more than the request.
+        would cost more than the request.
         """
-        self.network_requests += 1
+        response = self._send(method, url, headers, "check")
         try:
-            response = self._session().request(
-                method,
-                url,
-                headers={"Accept-Encoding": "identity", **headers},
-                timeout=self.timeout,
-                allow_redirects=True,
-                stream=True,
-            )
-            try:
-                if method == "HEAD" or (response.status_code == 206 and _small(response)):
-                    response.content  # noqa: B018 (the empty or 1-byte body: keeps the connection)
-            finally:
-                response.close()  # a body not read (a 200 to a ranged GET) is never downloaded
-        except (
-            requests.ConnectionError,
-            requests.Timeout,
-            requests.exceptions.ChunkedEncodingError,
-        ) as error:
-            raise _Transient(f"cannot check {url}: {_reason(error)}") from None
-        except requests.RequestException as error:
-            raise FetchError(f"cannot check {url}: {_reason(error)}") from None
-        if response.status_code in RETRY_STATUSES:
-            raise _Transient(f"cannot check {url}: HTTP {response.status_code}")
+            if response.status == 206 and _small(response):
+                response.read(BLOCK)  # the 1-byte body: keeps the connection
+        except ConnectionFailed as error:
+            raise _Transient(f"cannot check {url}: {error}") from None
+        finally:
+            response.close()  # a body not read (a 200 to a ranged GET) is never downloaded
+        if response.status in RETRY_STATUSES:
+            raise _Transient(f"cannot check {url}: HTTP {response.status}")
         return response
 
     def _probe(self, url: str, size: int) -> str | None:
         """None when `url` serves `size` bytes, else the reason it does not."""
         response = self._request("HEAD", url, {})
-        if response.status_code in HEAD_REFUSED:
+        if response.status in HEAD_REFUSED:
             response = self._request("GET", url, {"Range": "bytes=0-0"})
-            if response.status_code == 206:
-                match = _CONTENT_RANGE.match(response.headers.get("Content-Range", "").strip())
+            if response.status == 206:
+                match = _CONTENT_RANGE.match((response.header("Content-Range") or "").strip())
                 return _size_problem(url, match.group(1) if match else None, size)
-        if response.status_code == 200:
-            return _size_problem(url, response.headers.get("Content-Length"), size)
-        status = f"HTTP {response.status_code}"
-        if response.status_code not in (404, 410) and response.reason:
+        if response.status == 200:
+            return _size_problem(url, response.header("Content-Length"), size)
+        status = f"HTTP {response.status}"
+        if response.status not in (404, 410) and response.reason:
             status += f" {response.reason}"
         return f"{status} at {url}"
 
@@ -355,8 +326,8 @@ def availability_key(sha256: str, size: int, url: str) -> str:
     return hashlib.sha256(f"{sha256} {size} {url}".encode()).hexdigest()
 
 
-def _small(response: requests.Response) -> bool:
-    length = response.headers.get("Content-Length", "")
+def _small(response: Response) -> bool:
+    length = response.header("Content-Length") or ""
     return length.isdigit() and int(length) <= BLOCK
 
 
@@ -368,12 +339,3 @@ def _size_problem(url: str, declared: str | None, size: int) -> str | None:
         f"size mismatch at {url}: the server announces {int(declared)} bytes, "
         f"the signed index {size}"
     )
-
-
-def _reason(error: Exception) -> str:
-    """The innermost, shortest readable cause of a requests exception."""
-    text = str(error)
-    for marker in ("Caused by ", "Failed to establish a new connection: "):
-        if marker in text:
-            text = text.split(marker, 1)[1]
-    return text.strip("()'\" ")[:200] or type(error).__name__
