@@ -170,11 +170,12 @@ class Downloader:
     ) -> list[str | None]:
         """availability() of many (urls, sha256, size) in parallel; results in input order.
 
-        `jobs` defaults to four times the download parallelism: a HEAD request costs the server
-        next to nothing, and nearly all of its time is the round trip (about 85 ms to
-        deb.debian.org from the build machines: 84 .debs took 0.8 s with 8 in flight).
+        `jobs` defaults to eight times the download parallelism: a HEAD request costs the server
+        next to nothing, and nearly all of its time is the round trip. The python3 set's 76
+        .debs took 0.30 s with 16 in flight, 0.18 s with 32, 0.15 s with 48 (one address lookup
+        for all: transport.py).
         """
-        jobs = max(1, jobs if jobs is not None else 4 * self.jobs)
+        jobs = max(1, jobs if jobs is not None else 8 * self.jobs)
         if len(items) <= 1 or jobs == 1:
             return [self.availability(*item) for item in items]
         with ThreadPoolExecutor(max_workers=jobs) as pool:
