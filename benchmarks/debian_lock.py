@@ -20,7 +20,10 @@ The reference is a copy of debian_package_manager/ from a commit (default: 15ab0
 the parsed-index cache), made with `git archive` when git can read the repository, or given
 with --reference-dir (e.g. `git archive 15ab06e debian_package_manager | tar -x -C DIR` run
 where git works, when the benchmark runs inside the toolchain root). --no-reference runs only
-the current tool.
+the current tool. A reference older than d0667c0 imports requests, which the toolchain root no
+longer installs: unpack the wheels of requests, urllib3, idna, charset_normalizer and certifi
+into its directory (certifi's cacert.pem linked to /etc/ssl/certs/ca-certificates.crt, as
+Debian's python3-certifi does).
 
 `--parse` adds the parser benchmark: the scanner, and the scanner plus parsing every stanza,
 against python-debian's deb822 on bookworm's amd64 index, in this process.
