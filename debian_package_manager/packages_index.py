@@ -55,7 +55,6 @@ RAW_FIELDS = (
     "sha256",
 )
 _SLOT = {name: position for position, name in enumerate(RAW_FIELDS, start=3)}  # in a Row
-_PROVIDES = _SLOT["provides"]
 OFFSET = "Q"  # the array type of stanza offsets
 
 # One package as plain builtins: (name, version, architecture, *raw fields as bytes or None in
@@ -380,13 +379,6 @@ class BinaryPackage:
             self._row = _row(_record(stanza), self.suite)
             self._table = None
         return self._row
-
-    @property
-    def has_provides(self) -> bool:
-        """Whether the package provides anything, without parsing the stanza."""
-        if self._row is not None:
-            return self._row[_PROVIDES] is not None
-        return self._number in self._table.provides
 
     def _text(self, key: str, default: str = "") -> str:
         value = self.to_row()[_SLOT[key]]
