@@ -1,7 +1,8 @@
 """Run commands inside an unpacked image with runc, each test in a fresh copy of the image.
 
-The unpacked root filesystem stays pristine: every command test gets an overlayfs whose lower
-layer is that filesystem and whose upper layer is thrown away afterwards, so what one test's
+The image's root filesystem stays pristine: every command test gets an overlayfs whose lower
+layers are that filesystem (or the layer store's directories it is made of) and whose upper
+layer is thrown away afterwards, so what one test's
 setup writes is invisible to the next (as CST's fresh container per test). Overlay mounts need
 a private mount namespace: the runner re-executes itself under `unshare --mount` first
 (runner.py), so no mount can outlive it.
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from private.structure_test.checks import Outcome
+from private.structure_test.layer_store import Lower, mount_overlay, unmount
 
 TIMEOUT_SECONDS = 30
 # What Docker grants a container by default (moby's oci/caps/defaults.go).
@@ -97,14 +99,22 @@ def resolve_user(rootfs: Path, spec: str) -> User:
 
 
 class Runner:
-    """Runs command tests in overlays over one unpacked root filesystem."""
+    """Runs command tests in overlays over one image's root filesystem: `rootfs` is where it
+    can be read, `lower` what each command's overlay stacks on (the same directory, or the layer
+    store's directories and the test's files)."""
 
     _ids = itertools.count()
 
     def __init__(
-        self, rootfs: Path, runtime_config: dict, work: Path, timeout: int = TIMEOUT_SECONDS
+        self,
+        rootfs: Path,
+        lower: Lower,
+        runtime_config: dict,
+        work: Path,
+        timeout: int = TIMEOUT_SECONDS,
     ) -> None:
         self.rootfs = rootfs
+        self.lower = lower
         self.timeout = timeout
         self.base = runtime_config
         self.work = work
@@ -126,11 +136,10 @@ class Runner:
         """Setup commands, the command, then teardown commands, in one fresh overlay."""
         n = next(self._ids)
         layer = self.work / f"overlay-{n}"
-        upper, scratch, merged = layer / "upper", layer / "work", layer / "merged"
-        for d in (upper, scratch, merged):
+        upper, merged = layer / "upper", layer / "merged"
+        for d in (upper, merged):
             d.mkdir(parents=True)
-        options = f"lowerdir={self.rootfs},upperdir={upper},workdir={scratch}"
-        _checked(["mount", "-t", "overlay", "overlay", "-o", options, str(merged)])
+        mount_overlay(merged, self.lower, upper)
         try:
             as_user = self._user(user)
             for step in setup:
@@ -147,7 +156,7 @@ class Runner:
                 self._runc(f"{n}-teardown", merged, step, env, as_user)
             return outcome
         finally:
-            _checked(["umount", str(merged)])
+            unmount(merged)
             shutil.rmtree(layer)
 
     def _user(self, spec: str) -> User:

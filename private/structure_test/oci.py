@@ -170,15 +170,25 @@ def unpack(image: PlatformImage, work: Path, runtime_config: bool = True) -> Bun
     modes kept: this runs as root) and have umoci write the runc config for the image."""
     layout = single_image_layout(image, work / "layout")
     rootfs = work / "rootfs"
+    _run(["umoci", "raw", "unpack", "--image", f"{layout}:{TAG}", str(rootfs)])
+    shutil.rmtree(layout)
+    return Bundle(rootfs, runc_config(image, rootfs, work) if runtime_config else {})
+
+
+def runc_config(image: PlatformImage, rootfs: Path, work: Path) -> dict:
+    """The runc config umoci derives from the image config (user, working directory,
+    environment), with users and groups looked up in `rootfs`."""
+    layout = single_image_layout(image, work / "layout")
     config = work / "config.json"
     ref = f"{layout}:{TAG}"
-    _run(["umoci", "raw", "unpack", "--image", ref, str(rootfs)])
-    if runtime_config:
-        _run(
-            ["umoci", "raw", "runtime-config", "--image", ref, "--rootfs", str(rootfs), str(config)]
-        )
+    _run(["umoci", "raw", "runtime-config", "--image", ref, "--rootfs", str(rootfs), str(config)])
     shutil.rmtree(layout)
-    return Bundle(rootfs, json.loads(config.read_text()) if runtime_config else {})
+    return json.loads(config.read_text())
+
+
+def blob_path(image: PlatformImage, digest: str) -> Path:
+    algorithm, _, hexdigest = digest.partition(":")
+    return image.layout / "blobs" / algorithm / hexdigest
 
 
 def _run(argv: list[str]) -> None:

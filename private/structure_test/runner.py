@@ -6,7 +6,8 @@
         [--name LABEL] [--timeout SECONDS] [--keep]
     (or python3 -m private.structure_test.runner ... from the repository root)
 
-For each selected platform of the layout: unpack the image with umoci, optionally check the
+For each selected platform of the layout: assemble its root filesystem from the layer store
+named by $STRUCTURE_TEST_LAYER_STORE (layer_store.py) or unpack it with umoci, optionally check the
 security invariants (invariants.py) and the ELF dependencies (elf_deps.py), copy the test's
 own files in, then run every check of every container-structure-test file (checks.py),
 commands under runc (container.py). Prints one PASS/FAIL line per check, with the image,
@@ -31,7 +32,15 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from private.structure_test import checks, container, cst_config, elf_deps, invariants, oci
+from private.structure_test import (
+    checks,
+    container,
+    cst_config,
+    elf_deps,
+    invariants,
+    layer_store,
+    oci,
+)
 
 ENV_ARCHES = "DISTROLESS_TEST_ARCHES"
 # Guest architectures whose programs see 32-bit directory offsets (container.tmpfs_at).
@@ -62,6 +71,7 @@ class Options:
     elf_absent: list[str]
     timeout: int
     keep: bool
+    layer_store: Path | None
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,9 @@ def parse_args(argv: list[str]) -> Options:
         elf_absent=args.elf_absent,
         timeout=args.timeout,
         keep=args.keep,
+        layer_store=Path(os.environ[layer_store.STORE_ENV])
+        if os.environ.get(layer_store.STORE_ENV)
+        else None,
     )
 
 
@@ -151,19 +164,64 @@ def container_path(rootfs: Path, path: str) -> Path:
     return rootfs / path.lstrip("/")
 
 
+class UnpackedImage:
+    """One platform's root filesystem: from the layer store when there is one, else unpacked
+    whole by umoci (also for --keep, and for 32-bit platforms, which must run from tmpfs)."""
+
+    def __init__(
+        self, image: oci.PlatformImage, work: Path, store: layer_store.LayerStore | None
+    ) -> None:
+        self._assembled = None
+        if store is not None:
+            try:
+                self._assembled = layer_store.AssembledImage(store, image, work)
+            except layer_store.StoreError as error:
+                print(f"NOTE {image.platform}: {error}; unpacking with umoci instead")
+        if self._assembled is not None:
+            self.rootfs = self._assembled.rootfs
+            self.runtime_config = self._assembled.runtime_config
+        else:
+            bundle = oci.unpack(image, work)
+            self.rootfs, self.runtime_config = bundle.rootfs, bundle.runtime_config
+
+    def seal(self) -> layer_store.Lower:
+        """What command overlays stack on, once the test's files are in."""
+        if self._assembled is not None:
+            return self._assembled.seal()
+        return layer_store.Lower((str(self.rootfs),))
+
+    def close(self) -> None:
+        if self._assembled is not None:
+            self._assembled.close()
+
+
 def test_platform(
     image: oci.PlatformImage,
     options: Options,
     configs: list[cst_config.StructureTestFile],
     work: Path,
+    store: layer_store.LayerStore | None,
 ) -> list[Reported]:
-    bundle = oci.unpack(image, work)
+    unpacked = UnpackedImage(image, work, store)
+    try:
+        return _test_unpacked(image, unpacked, options, configs, work)
+    finally:
+        unpacked.close()
+
+
+def _test_unpacked(
+    image: oci.PlatformImage,
+    unpacked: UnpackedImage,
+    options: Options,
+    configs: list[cst_config.StructureTestFile],
+    work: Path,
+) -> list[Reported]:
     target = checks.Target(
         name=options.name,
         platform=image.platform,
         digest=image.digest,
         config=image.config,
-        rootfs=bundle.rootfs,
+        rootfs=unpacked.rootfs,
     )
     platform = str(image.platform)
     reported: list[Reported] = []
@@ -178,8 +236,11 @@ def test_platform(
     if options.elf_deps:
         for result in elf_deps.check_elf_deps(target, options.elf_offered, options.elf_absent):
             report("elf-deps", result)
-    put_files(bundle.rootfs, options.copies, image.platform)
-    runner = container.Runner(bundle.rootfs, bundle.runtime_config, work, options.timeout)
+    put_files(unpacked.rootfs, options.copies, image.platform)
+    lower = unpacked.seal()
+    runner = container.Runner(
+        unpacked.rootfs, lower, unpacked.runtime_config, work, options.timeout
+    )
     for config in configs:
         user = config.run_options.user
         global_env = config.global_env_vars + [
@@ -236,6 +297,19 @@ def write_junit(path: str, name: str, reported: list[Reported]) -> None:
 def run(options: Options) -> int:
     configs = [cst_config.load(path) for path in options.configs]
     images = oci.select(oci.platform_images(options.image), options.arches, options.env_arches)
+    with contextlib.ExitStack() as stack:
+        store = None
+        if options.layer_store is not None and not options.keep:
+            store = stack.enter_context(layer_store.LayerStore(options.layer_store))
+        return _run_images(options, configs, images, store)
+
+
+def _run_images(
+    options: Options,
+    configs: list[cst_config.StructureTestFile],
+    images: list[oci.PlatformImage],
+    store: layer_store.LayerStore | None,
+) -> int:
     parent = os.environ.get("TEST_TMPDIR") or tempfile.gettempdir()
     started = time.monotonic()
     reported: list[Reported] = []
@@ -251,7 +325,9 @@ def run(options: Options) -> int:
         on_tmpfs = image.platform.architecture in THIRTY_TWO_BIT and not options.keep
         try:
             with container.tmpfs_at(work) if on_tmpfs else contextlib.nullcontext():
-                reported += test_platform(image, options, configs, work)
+                # The store is on the host's file system, which 32-bit guests cannot list.
+                from_store = None if on_tmpfs else store
+                reported += test_platform(image, options, configs, work, from_store)
         finally:
             if options.keep:
                 print(f"   kept in {work}")
@@ -282,6 +358,7 @@ def main(argv: list[str]) -> int:
         oci.ImageError,
         cst_config.ConfigError,
         container.ContainerError,
+        layer_store.StoreError,
         OSError,
     ) as error:
         print(f"ERROR {options.name}: {error}", file=sys.stderr)

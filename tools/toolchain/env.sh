@@ -30,6 +30,9 @@ offline_rc() {
     # stardoc's own renderer is a java_binary that Debian's rules_java cannot build offline;
     # //docs exists only in the project itself.
     [[ $1 != "$REPO" ]] || echo "build --//docs:renderer=//docs:debian_renderer"
+    # Structure tests unpack each image layer once, into a store shared by every test and clone
+    # (private/structure_test/layer_store.py).
+    echo "test --test_env=STRUCTURE_TEST_LAYER_STORE=$STATE/structure-test-layers"
     # A remote cache shared by clones or machines must not hand one root's results to another:
     # actions run the root's python3, regctl, jq... by path, which no action key covers; the
     # root's fingerprint (tools/bootstrap) becomes part of every remote action key.
