@@ -232,24 +232,35 @@ class Scanner:
         )
 
     def _scan_pending(self, final: bool) -> None:
-        data = b"".join(self._pending)
         # A segment ends with the last line before a blank line: its stanzas are whole, and
-        # the rest (from that blank line's "\n") starts the next segment with a "\n".
-        cut = len(data) if final else data.rfind(b"\n\n") + 1
+        # the rest (from that blank line's "\n") starts the next segment with a "\n". The scan
+        # also sees that "\n" (or, at the end of the text, one added), so the segment's last
+        # stanza ends at a match like every other.
+        if final:
+            data = b"".join(self._pending)
+            ending = b"\n" if data.endswith(b"\n") else b"\n\n"
+            self._scan(memoryview(data + ending), self._base)
+            if self._ends and self._ends[-1] > self._base + len(data):
+                self._ends[-1] = self._base + len(data)  # the "\n" it ends with was added
+            self._pending, self._pending_size = [], 0
+            self._base += len(data)
+            return
+        data = b"".join(self._pending)
+        cut = data.rfind(b"\n\n") + 1
         if cut <= 0:
             self._pending = [data]
             return
-        self._scan(memoryview(data)[:cut], self._base)
+        self._scan(memoryview(data)[: cut + 1], self._base)
         self._pending = [data[cut:]]
         self._pending_size = len(data) - cut
         self._base += cut
 
-    def _scan(self, segment: memoryview, base: int) -> None:
+    def _scan(self, text: memoryview, base: int) -> None:
         names, versions, architectures = self._names, self._versions, self._architectures
         provides, starts, ends = self._provides, self._starts, self._ends
         name = version = architecture = provided = None
         start = 1
-        for match in _SCAN.finditer(segment):
+        for match in _SCAN.finditer(text):
             field = match.lastindex
             if field is None:  # the line end before a blank line: the stanza ends after it
                 end = match.end()
@@ -271,14 +282,6 @@ class Scanner:
                 architecture = match.group(3)
             else:
                 provided = match.group(4)
-        if name or version or architecture or provided:  # the segment's last stanza
-            if provided is not None:
-                provides[len(names)] = _unfold(provided)
-            names.append(name)
-            versions.append(version)
-            architectures.append(architecture)
-            starts.append(base + start)
-            ends.append(base + len(segment))
 
 
 def _decoded(values: list[bytes | None]) -> list[str]:
