@@ -181,26 +181,28 @@ def report(label: str, build: Build) -> None:
     print(f"{label:<34} {build.seconds:8.1f} s   ({build.load}; {total} processes: {summary})")
 
 
-def start_cache(store: Path, port: int = 9092) -> subprocess.Popen[bytes]:
-    """tools/remote_cache serve on `port` with `store`; returned when it answers."""
-    tool = str(REPO / "tools" / "remote_cache")
-    server = subprocess.Popen([tool, "serve", "--port", str(port), "--dir", str(store)])
-    for _ in range(200):
-        status = subprocess.run([tool, "status", "--port", str(port)], capture_output=True)
+def start_server(tool: str, store: Path, port: int, wait: float = 20) -> subprocess.Popen[bytes]:
+    """`tools/<tool> serve` (remote_cache, remote_exec) on `port` with `store`; returned when
+    `tools/<tool> status` answers (remote_exec's first start installs BuildGrid: give it time)."""
+    path = str(REPO / "tools" / tool)
+    server = subprocess.Popen([path, "serve", "--port", str(port), "--dir", str(store)])
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        status = subprocess.run([path, "status", "--port", str(port)], capture_output=True)
         if status.returncode == 0:
             return server
         if server.poll() is not None:
-            raise BenchError(f"tools/remote_cache serve exited with {server.returncode}")
+            raise BenchError(f"tools/{tool} serve exited with {server.returncode}")
         time.sleep(0.1)
-    stop_cache(server)
-    raise BenchError("tools/remote_cache did not answer within 20 s")
+    stop_server(server)
+    raise BenchError(f"tools/{tool} did not answer within {wait:.0f} s")
 
 
-def stop_cache(server: subprocess.Popen[bytes]) -> None:
-    # The process is nginx's master itself (tools/remote_cache and tools/inroot exec it):
-    # SIGTERM stops it and its workers.
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    # tools/inroot execs both servers: the process is nginx's master (remote_cache) or the
+    # script's own supervisor (remote_exec), and SIGTERM stops everything they started.
     server.terminate()
-    server.wait(timeout=30)
+    server.wait(timeout=60)
 
 
 def free_port() -> int:
@@ -221,7 +223,7 @@ def run(args: argparse.Namespace) -> None:
     bases: list[OutputBase] = []
     try:
         if args.remote:
-            server = start_cache(STATE / "bench" / f"cache-{os.getpid()}", port)
+            server = start_server("remote_cache", STATE / "bench" / f"cache-{os.getpid()}", port)
         first = OutputBase("first", flags)
         bases.append(first)
         first.bazel("info", "output_base")  # starts the server, which is not what is measured
@@ -266,7 +268,7 @@ def run(args: argparse.Namespace) -> None:
             if not args.keep:
                 base.close()
         if server:
-            stop_cache(server)
+            stop_server(server)
             if not args.keep:
                 shutil.rmtree(STATE / "bench" / f"cache-{os.getpid()}", ignore_errors=True)
 

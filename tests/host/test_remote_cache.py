@@ -18,8 +18,8 @@ from benchmarks.build import (
     catalog,
     free_port,
     remote_flags,
-    start_cache,
-    stop_cache,
+    start_server,
+    stop_server,
 )
 
 CACHE = Path(os.environ.get("DISTROLESS_CACHE", "/var/cache/distroless-bazel"))
@@ -36,7 +36,7 @@ pytestmark = pytest.mark.skipif(
 def test_a_second_output_base_builds_from_the_remote_cache():
     port = free_port()
     store = STATE / "remote-cache-test" / str(os.getpid())
-    server = start_cache(store, port)
+    server = start_server("remote_cache", store, port)
     bases = [OutputBase("remote-test-a", remote_flags(port))]
     try:
         bases[0].build(TARGET)
@@ -56,5 +56,5 @@ def test_a_second_output_base_builds_from_the_remote_cache():
     finally:
         for base in bases:
             base.close()
-        stop_cache(server)
+        stop_server(server)
         shutil.rmtree(store, ignore_errors=True)

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from benchmarks.build import REPO, STATE, OutputBase, catalog, free_port
+from benchmarks.build import (
+    STATE,
+    OutputBase,
+    catalog,
+    free_port,
+    start_server,
+    stop_server,
+)
 
 CACHE = Path(os.environ.get("DISTROLESS_CACHE", "/var/cache/distroless-bazel"))
 # Small (the static image, amd64 and arm64) but every kind of action: layers, images, an index.
 TARGET = "//base:static_nonroot_debian12"
-TOOL = str(REPO / "tools" / "remote_exec")
 
 pytestmark = pytest.mark.skipif(
     not (CACHE / "root" / "usr" / "bin" / "env").exists() or os.geteuid() != 0,
@@ -30,32 +34,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def start(store: Path, port: int) -> subprocess.Popen[bytes]:
-    """tools/remote_exec serve, returned when the server answers (the first start installs)."""
-    server = subprocess.Popen([TOOL, "serve", "--port", str(port), "--dir", str(store)])
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        status = subprocess.run([TOOL, "status", "--port", str(port)], capture_output=True)
-        if status.returncode == 0:
-            return server
-        if server.poll() is not None:
-            pytest.fail(f"tools/remote_exec serve exited with {server.returncode}")
-        time.sleep(0.5)
-    stop(server)
-    pytest.fail("tools/remote_exec did not answer within 300 s")
-
-
-def stop(server: subprocess.Popen[bytes]) -> None:
-    # The process is the script's own supervisor inside the root (tools/inroot execs it):
-    # SIGTERM stops the worker, its local CAS and the server, in that order.
-    server.terminate()
-    server.wait(timeout=60)
-
-
 def test_actions_run_on_the_worker_to_the_same_digests():
     port = free_port()
     store = STATE / "remote-exec-test" / str(os.getpid())
-    server = start(store, port)
+    server = start_server("remote_exec", store, port, wait=300)
     flags = ["--config=remote_exec", f"--remote_executor=grpc://127.0.0.1:{port}"]
     bases = [OutputBase("remote-exec-test", flags), OutputBase("remote-exec-local", [])]
     try:
@@ -72,5 +54,5 @@ def test_actions_run_on_the_worker_to_the_same_digests():
     finally:
         for base in bases:
             base.close()
-        stop(server)
+        stop_server(server)
         shutil.rmtree(store, ignore_errors=True)
