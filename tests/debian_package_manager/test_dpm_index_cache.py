@@ -8,6 +8,7 @@ import hashlib
 import lzma
 import marshal
 import sys
+import zlib
 
 import pytest
 from dpm_archive import index_path
@@ -101,9 +102,7 @@ def test_digest_right_but_columns_wrong(tmp_path, columns):
     rest = b"\nPackage: x\n" + columns + len(columns).to_bytes(8, "big")
     path = index_cache.entry_path(cache, SHA)
     path.parent.mkdir(parents=True)
-    path.write_bytes(
-        index_cache.FORMAT + b"\n" + hashlib.sha256(rest).hexdigest().encode() + b"\n" + rest
-    )
+    path.write_bytes(index_cache.FORMAT + b"\n" + f"{zlib.crc32(rest):08x}".encode() + b"\n" + rest)
     assert index_cache.load_table(cache, SHA) is None
     assert not path.exists()
 
@@ -239,3 +238,51 @@ def test_a_lock_restores_the_interpreter_settings_it_changes(workspace):
     interval, collecting = sys.getswitchinterval(), gc.isenabled()
     assert workspace.lock() == 0
     assert (sys.getswitchinterval(), gc.isenabled()) == (interval, collecting)
+
+
+def _with_workers(monkeypatch, executable=None):
+    """Index workers for indexes of any size (the test archive's are tiny), one process."""
+    from debian_package_manager import index_worker
+
+    monkeypatch.setattr(index_worker, "MIN_SIZE", 0)
+    monkeypatch.setattr(index_worker, "worker_count", lambda: 1)
+    if executable is not None:
+        monkeypatch.setattr(index_worker.sys, "executable", executable)
+
+
+def test_index_workers_read_every_other_index_into_the_cache(workspace, server, monkeypatch):
+    workspace.write_config()
+    assert workspace.lock() == 0  # without workers: the test archive's indexes are small
+    alone = (workspace.locks / "debian99.lock.json").read_bytes()
+    for entry in _entries(workspace):
+        entry.unlink()
+    _with_workers(monkeypatch)
+    calls = _count_reads(monkeypatch)  # counts this process's reads only
+    server.requests.clear()
+    assert workspace.lock("--force") == 0
+    assert len(calls) == 2 and len(_entries(workspace)) == 4  # the worker read the other two
+    assert (workspace.locks / "debian99.lock.json").read_bytes() == alone
+
+
+def test_a_worker_that_cannot_start_leaves_its_indexes_to_the_lock(workspace, monkeypatch):
+    workspace.write_config()
+    _with_workers(monkeypatch, executable="/bin/false")
+    calls = _count_reads(monkeypatch)
+    assert workspace.lock() == 0
+    assert len(calls) == 4 and len(_entries(workspace)) == 4
+
+
+def test_an_index_a_worker_rejects_fails_the_lock_with_the_usual_message(
+    workspace, server, monkeypatch, capsys
+):
+    workspace.write_config()
+    _with_workers(monkeypatch)
+    for arch in ("amd64", "arm64"):  # whichever the worker got, it gets a bad one
+        path = index_path(workspace.archive.root, "testing", arch)
+        good = (workspace.archive.root / path.lstrip("/")).read_bytes()
+        server.faults[path] = bytes([good[0] ^ 0xFF]) + good[1:]
+    assert workspace.lock() == 1
+    # Only the lock's own one-line error (the test server may also log a worker's connection
+    # that closed when the lock stopped it).
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "sha256 mismatch" in errors[0], errors
