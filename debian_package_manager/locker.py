@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from debian_package_manager import availability, index_loader
+from debian_package_manager import availability, index_loader, index_worker
 from debian_package_manager.archs import debian_arch
 from debian_package_manager.config import ArchiveSpec, ReleaseSpec
 from debian_package_manager.errors import NotFoundError, VerificationError
@@ -194,8 +194,11 @@ def resolve_all(
     """
     archs = [a for a in release.architectures if any(a in s.architectures for s in release.sets)]
     cache = downloader.cache
+    workers = _start_index_workers([s for a in archs for s in sources.get(a, [])], downloader)
 
     def load(source: IndexSource) -> SuitePackages:
+        if workers is not None and source in workers:
+            workers.wait(source)  # then a cache hit, or read here if the worker gave up
         download = functools.partial(fetch_index, downloader)
         table = index_loader.load_table(source, cache, download)
         return SuitePackages(table, source.suite, (debian_arch(source.arch), "all"))
@@ -212,6 +215,31 @@ def resolve_all(
     finally:
         for future in futures.values():
             future.cancel()  # after a failure: do not start what is no longer needed
+        if workers is not None:
+            workers.close()
+
+
+def _start_index_workers(
+    sources: list[IndexSource], downloader: Downloader
+) -> index_worker.IndexWorkers | None:
+    """Worker processes for every other large uncached index (the lock reads the rest), in the
+    order the architectures need them; None when there is nothing to share or no core for it."""
+    large = [
+        s
+        for s in sources
+        if s.compressed.size >= index_worker.MIN_SIZE
+        and not index_loader.is_cached(s, downloader.cache)
+    ]
+    shared = large[1::2]
+    if not shared or index_worker.worker_count() == 0:
+        return None
+    options = {
+        "retries": downloader.retries,
+        "retry_delay": downloader.retry_delay,
+        "timeout": downloader.timeout,
+        "jobs": downloader.jobs,
+    }
+    return index_worker.IndexWorkers(shared, downloader.cache.root, options)
 
 
 def lock_releases(
