@@ -2,10 +2,9 @@
 
 The image's root filesystem stays pristine: every command test gets an overlayfs whose lower
 layers are that filesystem (or the layer store's directories it is made of) and whose upper
-layer is thrown away afterwards, so what one test's
-setup writes is invisible to the next (as CST's fresh container per test). Overlay mounts need
-a private mount namespace: the runner re-executes itself under `unshare --mount` first
-(runner.py), so no mount can outlive it.
+layer is thrown away afterwards, so what one test's setup writes is invisible to the next (as
+CST's fresh container per test). Overlay mounts need a private mount namespace: the runner re-
+executes itself under `unshare --mount` first (runner.py), so no mount can outlive it.
 
 Processes run as the image's user, in its working directory, with its environment (umoci
 derives these from the image config), no terminal, Docker's default capabilities (effective
@@ -28,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from private.structure_test.checks import Outcome
-from private.structure_test.layer_store import Lower, mount_overlay, unmount
+from private.structure_test.layer_store import Lower, mounted
 
 TIMEOUT_SECONDS = 30
 # What Docker grants a container by default (moby's oci/caps/defaults.go).
@@ -136,27 +135,25 @@ class Runner:
         """Setup commands, the command, then teardown commands, in one fresh overlay."""
         n = next(self._ids)
         layer = self.work / f"overlay-{n}"
-        upper, merged = layer / "upper", layer / "merged"
-        for d in (upper, merged):
-            d.mkdir(parents=True)
-        mount_overlay(merged, self.lower, upper)
+        upper = layer / "upper"
+        upper.mkdir(parents=True)
         try:
-            as_user = self._user(user)
-            for step in setup:
-                outcome = self._runc(f"{n}-setup", merged, step, env, as_user)
-                if outcome.exit_code != 0 or outcome.timed_out:
-                    return Outcome(
-                        outcome.stdout,
-                        f"setup command {step} failed ({outcome.exit_code}): {outcome.stderr}",
-                        outcome.exit_code if outcome.exit_code != 0 else 1,
-                        outcome.timed_out,
-                    )
-            outcome = self._runc(str(n), merged, argv, env, as_user)
-            for step in teardown:
-                self._runc(f"{n}-teardown", merged, step, env, as_user)
-            return outcome
+            with mounted(layer / "merged", self.lower, upper) as merged:
+                as_user = self._user(user)
+                for step in setup:
+                    outcome = self._runc(f"{n}-setup", merged, step, env, as_user)
+                    if outcome.exit_code != 0 or outcome.timed_out:
+                        return Outcome(
+                            outcome.stdout,
+                            f"setup command {step} failed ({outcome.exit_code}): {outcome.stderr}",
+                            outcome.exit_code if outcome.exit_code != 0 else 1,
+                            outcome.timed_out,
+                        )
+                outcome = self._runc(str(n), merged, argv, env, as_user)
+                for step in teardown:
+                    self._runc(f"{n}-teardown", merged, step, env, as_user)
+                return outcome
         finally:
-            unmount(merged)
             shutil.rmtree(layer)
 
     def _user(self, spec: str) -> User:

@@ -120,21 +120,25 @@ class LayerStore:
         entries = []
         total = 0
         for path in self.layers.iterdir():
-            if path.name.startswith("."):  # left by a runner that was killed mid-extraction
-                shutil.rmtree(path, ignore_errors=True)
-                continue
             try:
                 size = int((self.sizes / path.name).read_text())
             except (OSError, ValueError):
-                size = self.max_bytes + 1  # unknown: drop it
+                size = None
+            if path.name.startswith(".") or size is None:
+                # Left by a runner killed mid-extraction, or of a size the total cannot count.
+                self._remove(path)
+                continue
             entries.append((path.stat().st_mtime, path, size))
             total += size
         for _, path, size in sorted(entries):
             if total <= self.max_bytes:
                 break
-            shutil.rmtree(path, ignore_errors=True)
-            (self.sizes / path.name).unlink(missing_ok=True)
+            self._remove(path)
             total -= size
+
+    def _remove(self, layer: Path) -> None:
+        shutil.rmtree(layer, ignore_errors=True)
+        (self.sizes / layer.name).unlink(missing_ok=True)
 
 
 def _to_overlay_whiteouts(root: Path) -> int:

@@ -171,18 +171,24 @@ def unpack(image: PlatformImage, work: Path, runtime_config: bool = True) -> Bun
     layout = single_image_layout(image, work / "layout")
     rootfs = work / "rootfs"
     _run(["umoci", "raw", "unpack", "--image", f"{layout}:{TAG}", str(rootfs)])
+    config = _runc_config(layout, rootfs, work) if runtime_config else {}
     shutil.rmtree(layout)
-    return Bundle(rootfs, runc_config(image, rootfs, work) if runtime_config else {})
+    return Bundle(rootfs, config)
 
 
 def runc_config(image: PlatformImage, rootfs: Path, work: Path) -> dict:
     """The runc config umoci derives from the image config (user, working directory,
     environment), with users and groups looked up in `rootfs`."""
     layout = single_image_layout(image, work / "layout")
+    config = _runc_config(layout, rootfs, work)
+    shutil.rmtree(layout)
+    return config
+
+
+def _runc_config(layout: Path, rootfs: Path, work: Path) -> dict:
     config = work / "config.json"
     ref = f"{layout}:{TAG}"
     _run(["umoci", "raw", "runtime-config", "--image", ref, "--rootfs", str(rootfs), str(config)])
-    shutil.rmtree(layout)
     return json.loads(config.read_text())
 
 

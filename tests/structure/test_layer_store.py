@@ -137,6 +137,19 @@ def test_prune_keeps_recent_layers_within_the_limit(namespace, layouts, tmp_path
     assert sorted(p.name for p in (root / "sizes").iterdir()) == sorted(names[1:])
 
 
+def test_prune_drops_a_layer_of_unknown_size(namespace, layouts, tmp_path):
+    image = oci.platform_images(layouts("image", {"linux/amd64": LAYERS[:2]}))[0]
+    root = tmp_path / "store"
+    with layer_store.LayerStore(root) as store:
+        kept, lost = (
+            store.layer(oci.blob_path(image, la["digest"]), la["digest"]) for la in image.layers
+        )
+        (store.sizes / lost).unlink()
+    with layer_store.LayerStore(root):  # far below the limit
+        pass
+    assert [p.name for p in (root / "layers").iterdir()] == [kept]
+
+
 def test_no_pruning_while_another_runner_uses_the_store(namespace, layouts, tmp_path):
     image = oci.platform_images(layouts("image", {"linux/amd64": LAYERS[:1]}))[0]
     root = tmp_path / "store"
