@@ -15,6 +15,9 @@ which a loaded machine distorts far less than wall time), the peak RSS of the to
 (ru_maxrss from wait4; the reference parses in forkserver worker processes, which are not its
 own children: their memory is not in its figure), and reference / current as ratios. Last, whether
 both tools wrote byte-identical locks.
+Last of all, issue 13's targets, each with this run's figure and `met` or `NOT MET`: cold >= 15x
+and warm >= 20x rules_distroless (with --rules-distroless), `lock` no-op and `check` <= 0.3 s,
+the whole catalog cold <= 15 s, peak memory <= 300 MB.
 
 The reference is a copy of debian_package_manager/ from a commit (default: 15ab06e, main before
 the parsed-index cache), made with `git archive` when git can read the repository, or given
@@ -475,7 +478,9 @@ def parse_benchmark() -> None:
     )
 
 
-def compare_rules_distroless(args: argparse.Namespace, config: Path, work: Path) -> None:
+def compare_rules_distroless(
+    args: argparse.Namespace, config: Path, work: Path
+) -> tuple[dict[str, Run], dict[str, Run]]:
     """Ours and rules_distroless locking the same packages (no exclusions), cold and warm."""
     checkout = args.rules_distroless.resolve()
     if not (checkout / "apt/extensions.bzl").is_file():
@@ -503,7 +508,6 @@ def compare_rules_distroless(args: argparse.Namespace, config: Path, work: Path)
     )
     cpu = ", ".join(f"{row} {theirs[row].cpu / ours[row].cpu:.1f}x" for row in ours)
     print(f"  CPU time rules_distroless / ours (less distorted by load): {cpu}")
-    print("  targets (wall time): rules_distroless / ours >= 15x cold, >= 20x warm")
     for line in compare_packages(our_packages(locks / "debian12.lock.json"), their_packages):
         print(f"  {line}")
     configured = work.parent / "python3/locks-current/debian12.lock.json"
@@ -515,6 +519,44 @@ def compare_rules_distroless(args: argparse.Namespace, config: Path, work: Path)
                 f"  {arch}: the python3 set as configured has {len(mine.get(arch, {}))}; "
                 f"its exclusions and no_dependencies leave out {extra}"
             )
+    return ours, theirs
+
+
+# Issue 13's targets: (what, measured, limit, whether the limit is a floor). Wall times; peak
+# memory over every run of ours.
+Target = tuple[str, float, float, bool]
+
+
+def targets(
+    results: dict[str, dict[str, Run]], rd: tuple[dict[str, Run], dict[str, Run]] | None
+) -> list[Target]:
+    found: list[Target] = []
+    if rd:
+        ours, theirs = rd
+        for row, floor in (("cold", 15), ("warm", 20)):
+            ratio = theirs[row].seconds / ours[row].seconds
+            found.append((f"python3 set {row}, rules_distroless / ours", ratio, floor, True))
+    python3, catalog = results.get("python3", {}), results.get("catalog", {})
+    for what, rows, row, limit in (
+        ("python3 set `lock` no-op, s", python3, "no-op", 0.3),
+        ("python3 set `check`, s", python3, "check", 0.3),
+        ("whole catalog cold, s", catalog, "cold", 15),
+    ):
+        if row in rows:
+            found.append((what, rows[row].seconds, limit, False))
+    runs = [run for rows in [*results.values(), *(rd[:1] if rd else ())] for run in rows.values()]
+    if runs:
+        peak = max(r.peak_mb for r in runs)
+        found.append(("peak memory of every run of ours, MB", peak, 300, False))
+    return found
+
+
+def print_targets(found: list[Target]) -> None:
+    print("\nissue 13's targets, this run:")
+    for what, value, limit, floor in found:
+        met = value >= limit if floor else value <= limit
+        bound = f"{'>=' if floor else '<='} {limit:g}"
+        print(f"  {what:<44} {value:8.2f}  {bound:<8} {'met' if met else 'NOT MET'}")
 
 
 def main() -> int:
@@ -552,6 +594,7 @@ def main() -> int:
             "python3": ("python3 set (debian12 amd64+arm64, bookworm + security)", config, True),
             "catalog": ("whole catalog (debian_packages.yaml)", catalog, False),
         }
+        results: dict[str, dict[str, Run]] = {}
         for key, (title, path, check) in plans.items():
             if args.only not in (None, key):
                 continue
@@ -561,11 +604,14 @@ def main() -> int:
                 scenarios(reference, path, plan_work, args.repeat, check) if reference else None
             )
             print_table(title, ours, theirs)
+            results[key] = ours
             if reference:
                 print(f"  locks written by both tools identical: {same_locks(plan_work)}")
+        rd = None
         if args.rules_distroless and args.only != "catalog":
-            compare_rules_distroless(args, config, work)
+            rd = compare_rules_distroless(args, config, work)
         print(f"load average {os.getloadavg()[0]:.1f} at the end")
+        print_targets(targets(results, rd))
     if args.parse:
         parse_benchmark()
     return 0
