@@ -223,6 +223,11 @@ def distroless_image_test(name, image, image_name, user, distro, debug = False, 
         **kwargs: passed to structure_test (arches, size, tags, ...).
     """
     spec = image_test_spec(image_name, user, distro, debug)
+    if spec.command_timeout > 30 and "timeout" not in kwargs:
+        # Commands allowed minutes each (python3, Java) make a long test under qemu: on riscv64
+        # a python3 image's checks took 139 s of the "moderate" 300 s, so a loaded machine could
+        # time it out. "long" is 900 s; each command keeps its own limit.
+        kwargs["timeout"] = "long"
     structure_test(
         name = name,
         image = image,
