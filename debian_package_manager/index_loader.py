@@ -20,8 +20,8 @@ from pathlib import Path
 
 from debian_package_manager import index_cache
 from debian_package_manager.cache import HashCache
-from debian_package_manager.errors import VerificationError
-from debian_package_manager.fetch import Tee
+from debian_package_manager.errors import NotFoundError, VerificationError
+from debian_package_manager.fetch import Downloader, Expected, Tee
 from debian_package_manager.inflate import InflateError, Inflater
 from debian_package_manager.packages_index import IndexTable, Scanner
 from debian_package_manager.release import IndexFile
@@ -40,6 +40,21 @@ class IndexSource:
     url: str  # the by-hash URL of the compressed file
     compressed: IndexFile
     plain: IndexFile | None  # the uncompressed file's signed entry, when the Release lists it
+
+
+def fetch_index(downloader: Downloader, source: IndexSource, tee: Tee | None = None) -> Path:
+    """The verified compressed index; a 404 names the configuration fix."""
+    index = source.compressed
+    try:
+        return downloader.fetch(source.url, Expected("sha256", index.sha256, index.size), tee)
+    except NotFoundError as error:
+        raise NotFoundError(
+            f"{error}: the mirror does not serve the {index.path} that {source.suite}'s "
+            f"signed InRelease lists, so {source.arch} cannot be locked from it; if the mirror "
+            f"cannot serve this architecture, drop {source.arch} from the archive's "
+            f"'architectures'",
+            error.url,
+        ) from None
 
 
 def is_cached(source: IndexSource, cache: HashCache) -> bool:

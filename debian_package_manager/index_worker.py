@@ -13,6 +13,7 @@ The parent writes the jobs as JSON to the worker's stdin; the worker prints `ok 
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import os
@@ -118,16 +119,12 @@ def _from_json(item: dict) -> IndexSource:
 def main() -> None:
     from debian_package_manager import index_loader
     from debian_package_manager.cache import HashCache
-    from debian_package_manager.fetch import Downloader, Expected
+    from debian_package_manager.fetch import Downloader
 
     gc.disable()  # as the lock does: the scan makes many objects and no garbage
     jobs = json.loads(sys.stdin.buffer.read())
     cache = HashCache(Path(jobs["cache"]))
-    downloader = Downloader(cache, **jobs["options"])
-
-    def download(source: IndexSource, tee):  # noqa: ANN001, ANN202
-        index = source.compressed
-        return downloader.fetch(source.url, Expected("sha256", index.sha256, index.size), tee)
+    download = functools.partial(index_loader.fetch_index, Downloader(cache, **jobs["options"]))
 
     for item in jobs["sources"]:
         source = _from_json(item)

@@ -15,14 +15,13 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from debian_package_manager import availability, index_loader, index_worker
 from debian_package_manager.archs import debian_arch
 from debian_package_manager.config import ArchiveSpec, ReleaseSpec
-from debian_package_manager.errors import NotFoundError, VerificationError
-from debian_package_manager.fetch import Downloader, Expected, Tee
+from debian_package_manager.errors import VerificationError
+from debian_package_manager.fetch import Downloader
 from debian_package_manager.index_loader import IndexSource
 from debian_package_manager.lockfile import LOCK_VERSION
 from debian_package_manager.npm import lock_npm_set
@@ -143,21 +142,6 @@ def index_sources(release: ReleaseSpec, states: list[ArchiveState]) -> dict[str,
     return sources
 
 
-def fetch_index(downloader: Downloader, source: IndexSource, tee: Tee | None = None) -> Path:
-    """The verified compressed index; a 404 names the configuration fix."""
-    index = source.compressed
-    try:
-        return downloader.fetch(source.url, Expected("sha256", index.sha256, index.size), tee)
-    except NotFoundError as error:
-        raise NotFoundError(
-            f"{error}: the mirror does not serve the {index.path} that {source.suite}'s "
-            f"signed InRelease lists, so {source.arch} cannot be locked from it; if the mirror "
-            f"cannot serve this architecture, drop {source.arch} from the archive's "
-            f"'architectures'",
-            error.url,
-        ) from None
-
-
 def resolve_arch(
     release: ReleaseSpec, arch: str, suites: list[SuitePackages]
 ) -> dict[str, Resolution]:
@@ -199,7 +183,7 @@ def resolve_all(
     def load(source: IndexSource) -> SuitePackages:
         if workers is not None and source in workers:
             workers.wait(source)  # then a cache hit, or read here if the worker gave up
-        download = functools.partial(fetch_index, downloader)
+        download = functools.partial(index_loader.fetch_index, downloader)
         table = index_loader.load_table(source, cache, download)
         return SuitePackages(table, source.suite, (debian_arch(source.arch), "all"))
 
