@@ -267,7 +267,11 @@ def run(args: argparse.Namespace) -> None:
                 f"{whole:.1f} s ({small.seconds:.1f} + {build.seconds:.1f})",
                 whole <= 240,
             ),
-            ("catalog bytes <= 2 % above 1,527,650,236", f"{total:,} ({above:+.2f} %)", above <= 2),
+            (
+                f"catalog bytes <= 2 % above {ISSUE_BYTES:,}",
+                f"{total:,} ({above:+.2f} %)",
+                above <= 2,
+            ),
         ]
         if args.digests:
             # The format of tools/image_digests, for a before/after diff.

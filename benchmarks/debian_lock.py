@@ -544,7 +544,8 @@ def targets(
     ):
         if row in rows:
             found.append((what, rows[row].seconds, limit, False))
-    runs = [run for rows in [*results.values(), *(rd[:1] if rd else ())] for run in rows.values()]
+    ours_rows = [*results.values(), *([rd[0]] if rd else [])]
+    runs = [run for rows in ours_rows for run in rows.values()]
     if runs:
         peak = max(r.peak_mb for r in runs)
         found.append(("peak memory of every run of ours, MB", peak, 300, False))

@@ -125,6 +125,9 @@ def elf_policy(image_name, distro):
 # cross compilers): every architecture of the releases.
 TEST_PROGRAM_ARCHES = ["amd64", "arm64", "arm", "s390x", "ppc64le", "riscv64"]
 
+# Seconds a command test may run, unless the image's commands need more.
+_COMMAND_TIMEOUT = 30
+
 def _per_arch(program, dest):
     return {"%s:%s_%s" % (_PROGRAMS, program, arch): "%s:%s" % (arch, dest) for arch in TEST_PROGRAM_ARCHES}
 
@@ -139,7 +142,7 @@ def image_test_spec(image_name, user, distro, debug):
 
     Returns:
         struct(configs = [labels], files = {label: destination}, invariants, command_timeout,
-        elf_offered, elf_absent).
+        test_timeout (Bazel's), elf_offered, elf_absent).
     """
     if image_name not in _LINEAGE:
         fail("no structure tests for image %r (known: %s)" % (image_name, ", ".join(sorted(_LINEAGE))))
@@ -155,7 +158,7 @@ def image_test_spec(image_name, user, distro, debug):
     if debug:
         configs.append("base/debug_%s.yaml" % distro)
     files = _per_arch("id_static", "/test/id_static")
-    timeout = 30
+    timeout = _COMMAND_TIMEOUT
     if image_name == "static":
         configs.append("base/static.yaml")
     if "base_nossl" in lineage:
@@ -206,6 +209,10 @@ def image_test_spec(image_name, user, distro, debug):
         files = files,
         invariants = "debug" if debug else "default",
         command_timeout = timeout,
+        # Commands allowed minutes each (python3, Java) make a long test under qemu: on riscv64
+        # a python3 image's checks took 139 s of the "moderate" 300 s, so a loaded machine could
+        # time it out. "long" is 900 s; each command keeps its own limit.
+        test_timeout = "long" if timeout > _COMMAND_TIMEOUT else "moderate",
         elf_offered = policy.offered,
         elf_absent = policy.absent,
     )
@@ -223,11 +230,7 @@ def distroless_image_test(name, image, image_name, user, distro, debug = False, 
         **kwargs: passed to structure_test (arches, size, tags, ...).
     """
     spec = image_test_spec(image_name, user, distro, debug)
-    if spec.command_timeout > 30 and "timeout" not in kwargs:
-        # Commands allowed minutes each (python3, Java) make a long test under qemu: on riscv64
-        # a python3 image's checks took 139 s of the "moderate" 300 s, so a loaded machine could
-        # time it out. "long" is 900 s; each command keeps its own limit.
-        kwargs["timeout"] = "long"
+    kwargs.setdefault("timeout", spec.test_timeout)
     structure_test(
         name = name,
         image = image,

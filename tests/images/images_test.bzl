@@ -19,6 +19,7 @@ def _static_root_test_impl(ctx):
     ], _names(spec.configs))
     asserts.equals(env, sorted(["%s:/test/id_static" % arch for arch in ["amd64", "arm", "arm64", "ppc64le", "riscv64", "s390x"]]), sorted(spec.files.values()))
     asserts.equals(env, "default", spec.invariants)
+    asserts.equals(env, "moderate", spec.test_timeout)
     return unittest.end(env)
 
 def _python3_debug_test_impl(ctx):
@@ -40,6 +41,7 @@ def _python3_debug_test_impl(ctx):
     asserts.true(env, "/test/tls/ca.pem" in spec.files.values())
     asserts.equals(env, "debug", spec.invariants)
     asserts.equals(env, 300, spec.command_timeout)
+    asserts.equals(env, "long", spec.test_timeout)
     nondebug = image_test_spec("python3", "root", "debian12", False)
     asserts.equals(env, "python3/entrypoint_debian12.yaml", _names(nondebug.configs)[-1])
     asserts.true(env, "base/nondebug.yaml" in _names(nondebug.configs))
